@@ -1,0 +1,58 @@
+# Wegweiser — `make run` serves the demo site, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+export DJANGO_DEBUG ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format messages bench system-test-deps clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,dev]"
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install Python packages
+
+locales/.compiled: $(wildcard locales/*/LC_MESSAGES/django.po) | $(VENV)/.installed
+	command -v msgfmt >/dev/null || scripts/apt-install gettext
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	touch $@
+
+run: install locales/.compiled ## Serve the demo region on http://127.0.0.1:$(PORT)
+	scripts/run
+
+system-test-deps: ## Install Debian and npm packages the tests need
+	scripts/apt-install postgresql chromium fonts-noto-core gettext
+	test -d node_modules/axe-core || npm install --no-audit --no-fund --silent
+
+test: install system-test-deps locales/.compiled ## Run the whole suite (PostgreSQL, Chromium)
+	$(PY) -m pytest
+
+lint: install ## Ruff and the migrations check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: install ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install ## Update and compile the gettext catalogues in locales/
+	for l in de en ar fa uk ru tr ps ckb ti fr; do \
+	  $(PY) manage.py makemessages -l $$l --ignore=.venv --ignore=node_modules --ignore=var -v 0; done
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	touch locales/.compiled
+
+bench: install ## Print performance figures (seed time, page timings)
+	$(PY) scripts/bench.py
+
+clean: ## Remove the local database, media and the virtualenv
+	rm -rf var $(VENV) node_modules locales/.compiled

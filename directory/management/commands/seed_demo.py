@@ -1,0 +1,38 @@
+"""manage.py seed_demo [--offers N] [--if-empty]: build the demo region."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.demo.seed import demo_exists, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo region (districts, agencies, contact points, offers, accounts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--offers",
+            type=int,
+            default=None,
+            help="Number of offers (default: the ~110 hand-written ones; more are variants).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the site already has content.",
+        )
+
+    def handle(self, *args, offers=None, if_empty=False, **options):
+        if offers is not None and offers < 0:
+            raise CommandError("--offers must be zero or more.")
+        if demo_exists():
+            if if_empty:
+                self.stdout.write("Content exists; demo region not loaded again.")
+                return
+            raise CommandError("The site already has content; use a fresh database.")
+        started = time.monotonic()
+        counts = seed_demo(offers=offers)
+        elapsed = time.monotonic() - started
+        summary = ", ".join(f"{value} {key}" for key, value in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo region created in {elapsed:.1f} s: {summary}."))

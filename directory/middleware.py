@@ -1,0 +1,23 @@
+"""Locale middleware that answers 404 for unknown language prefixes instead of redirecting."""
+
+import re
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+
+LANGUAGE_LIKE = re.compile(r"^/([a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?)(/|$)")
+NOT_LANGUAGES = {"api", "static", "media"}
+
+
+class DirectoryLocaleMiddleware(LocaleMiddleware):
+    """``/xx/…`` for a language we do not serve is a 404, not a redirect to ``/de/xx/…``."""
+
+    def process_response(self, request, response):
+        match = LANGUAGE_LIKE.match(request.path_info)
+        if response.status_code == 404 and match:
+            prefix = match.group(1).lower()
+            served = {code for code, _name in settings.LANGUAGES}
+            if prefix not in served and prefix not in NOT_LANGUAGES:
+                response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
+                return response
+        return super().process_response(request, response)

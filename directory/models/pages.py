@@ -1,0 +1,615 @@
+"""The page tree: home → agency → its offers and contact points."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TabbedInterface,
+    ObjectList,
+)
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+
+from .base import HsdsIdMixin, TranslationStateMixin
+
+RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
+
+
+class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
+    """Base for our pages: an HSDS id that is never copied, translation state."""
+
+    exclude_fields_in_copy = ["hsds_id"]
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        from django.utils.translation import get_language
+
+        context = super().get_context(request, *args, **kwargs)
+        language = get_language()
+        context["translation_status"] = self.translation_status(language)
+        return context
+
+
+class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
+    """The entry point: topics, a search box, and routes for topic and agency listings."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["directory.AgencyPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import topics_with_offer_counts
+
+        context = super().get_context(request, *args, **kwargs)
+        context["topics"] = topics_with_offer_counts()
+        return context
+
+    @path("topics/")
+    def topic_index(self, request):
+        from ..views import topic_index
+
+        return topic_index(request, home=self)
+
+    @path("topics/<slug:slug>/")
+    def topic_detail(self, request, slug):
+        from ..views import topic_detail
+
+        return topic_detail(request, home=self, slug=slug)
+
+    @path("agencies/")
+    def agency_index(self, request):
+        from ..views import agency_index
+
+        return agency_index(request, home=self)
+
+
+class AgencyPage(DirectoryPage):
+    """An agency (HSDS organization); its subtree is what its editors may change."""
+
+    class Type(models.TextChoices):
+        AUTHORITY = "authority", _("Public authority")
+        WELFARE = "welfare", _("Welfare organisation")
+        EDUCATION = "education", _("Education provider")
+        VOLUNTEER = "volunteer", _("Volunteer group")
+        MIGRANT_ORG = "migrant_org", _("Migrant organisation")
+        ASSOCIATION = "association", _("Association")
+
+    agency_type = models.CharField(
+        _("type"), max_length=20, choices=Type.choices, default=Type.WELFARE
+    )
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("agency_type"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("website"), FieldPanel("email"), FieldPanel("phone")],
+            heading=_("Contact"),
+        ),
+        FieldPanel("logo"),
+    ]
+    parent_page_types = ["directory.HomePage"]
+    subpage_types = ["directory.OfferPage", "directory.ContactPointPage"]
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import agency_detail
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(agency_detail(agency=self))
+        return context
+
+
+class AgencyChildPage(DirectoryPage):
+    """A page that belongs to exactly one agency: kept in a non-null foreign key."""
+
+    agency = models.ForeignKey(
+        AgencyPage,
+        verbose_name=_("agency"),
+        # RESTRICT, not CASCADE: Wagtail deletes the subtree itself; the agency cannot
+        # go while pages outside that deletion still point at it.
+        on_delete=models.RESTRICT,
+        related_name="+",
+        editable=False,
+    )
+    parent_page_types = ["directory.AgencyPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        abstract = True
+
+    def sync_agency(self) -> None:
+        parent = self.get_parent() if self.path else None
+        if parent is not None and parent.specific_class is AgencyPage:
+            self.agency_id = parent.pk
+
+    def full_clean(self, *args, **kwargs):
+        self.sync_agency()
+        if not self.agency_id:
+            exclude = set(kwargs.pop("exclude", None) or []) | {"agency"}
+            kwargs["exclude"] = exclude
+        super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        self.sync_agency()
+        super().save(*args, **kwargs)
+
+
+# --- Contact points ---------------------------------------------------------------------
+
+
+def slots_overlap(slots) -> list[tuple]:
+    """Pairs of (weekday, opens, closes) slots on the same day that overlap."""
+    clashes = []
+    ordered = sorted(slots)
+    for first, second in zip(ordered, ordered[1:], strict=False):
+        if first[0] == second[0] and second[1] < first[2]:
+            clashes.append((first, second))
+    return clashes
+
+
+class ContactPointForm(WagtailAdminPageForm):
+    """Rejects inverted and overlapping opening slots with a message per slot."""
+
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("opening_slots")
+        if formset is None:
+            return cleaned
+        slots = []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
+            weekday, opens, closes = data.get("weekday"), data.get("opens"), data.get("closes")
+            if weekday is None or opens is None or closes is None:
+                continue
+            if closes <= opens:
+                form.add_error("closes", _("A slot must end after it starts."))
+                continue
+            slots.append((weekday, opens, closes))
+        for first, second in slots_overlap(slots):
+            day = dict(Weekday.choices)[first[0]]
+            self.add_error(
+                None,
+                _("Opening hours overlap on %(day)s: %(a)s–%(b)s and %(c)s–%(d)s.")
+                % {
+                    "day": day,
+                    "a": first[1].strftime("%H:%M"),
+                    "b": first[2].strftime("%H:%M"),
+                    "c": second[1].strftime("%H:%M"),
+                    "d": second[2].strftime("%H:%M"),
+                },
+            )
+        return cleaned
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Accessibility(models.TextChoices):
+    YES = "yes", _("Wheelchair accessible")
+    PARTIAL = "partial", _("Partly wheelchair accessible")
+    NO = "no", _("Not wheelchair accessible")
+    UNKNOWN = "unknown", _("Accessibility not known")
+
+
+class ContactPointPage(AgencyChildPage):
+    """Where people go (HSDS location + address + schedule + accessibility)."""
+
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    district = models.ForeignKey(
+        "directory.District",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_points",
+    )
+    latitude = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    appointment_url = models.URLField(_("appointment booking link"), blank=True)
+    transport_hint = models.CharField(_("public transport"), max_length=300, blank=True)
+    languages = ParentalManyToManyField(
+        "directory.Language",
+        verbose_name=_("languages spoken at the desk"),
+        blank=True,
+        related_name="contact_points",
+    )
+    wheelchair = models.CharField(
+        _("wheelchair access"),
+        max_length=10,
+        choices=Accessibility.choices,
+        default=Accessibility.UNKNOWN,
+    )
+    has_lift = models.BooleanField(_("lift"), default=False)
+    has_hearing_loop = models.BooleanField(_("hearing loop"), default=False)
+    accessibility_note = models.TextField(_("accessibility details"), blank=True)
+    temporarily_closed = models.BooleanField(_("temporarily closed"), default=False)
+    closed_note = models.CharField(
+        _("note while closed"), max_length=300, blank=True
+    )
+
+    base_form_class = ContactPointForm
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("street"),
+                FieldRowPanel([FieldPanel("postcode"), FieldPanel("city")]),
+                FieldPanel("district"),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+                FieldPanel("transport_hint"),
+            ],
+            heading=_("Address"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("appointment_url"),
+                FieldPanel("languages", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("Contact"),
+        ),
+    ]
+    hours_panels = [
+        MultiFieldPanel(
+            [FieldPanel("temporarily_closed"), FieldPanel("closed_note")],
+            heading=_("Temporary closure"),
+        ),
+        InlinePanel("opening_slots", label=_("Weekly opening hours")),
+        InlinePanel("opening_exceptions", label=_("Holidays and exceptions")),
+    ]
+    accessibility_panels = [
+        FieldPanel("wheelchair"),
+        FieldRowPanel([FieldPanel("has_lift"), FieldPanel("has_hearing_loop")]),
+        FieldPanel("accessibility_note"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(hours_panels, heading=_("Opening hours")),
+            ObjectList(accessibility_panels, heading=_("Accessibility")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(
+                        latitude__gte=-90,
+                        latitude__lte=90,
+                        longitude__gte=-180,
+                        longitude__lte=180,
+                    )
+                ),
+                name="contact_point_coordinates_valid",
+                violation_error_message=_(
+                    "Give both latitude (−90…90) and longitude (−180…180), or neither."
+                ),
+            )
+        ]
+
+    def clean(self):
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(
+                {"longitude": _("Give both latitude and longitude, or neither.")}
+            )
+
+    @property
+    def address_line(self) -> str:
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(part for part in (self.street, place) if part)
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import contact_point_detail
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(contact_point_detail(contact_point=self))
+        return context
+
+
+class OpeningSlot(Orderable):
+    """One weekly opening slot; appointment-only slots are open for booked visits only."""
+
+    page = ParentalKey(
+        ContactPointPage, related_name="opening_slots", on_delete=models.CASCADE
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    appointment_only = models.BooleanField(_("by appointment only"), default=False)
+
+    panels = [
+        FieldRowPanel(
+            [
+                FieldPanel("weekday"),
+                FieldPanel("opens"),
+                FieldPanel("closes"),
+                FieldPanel("appointment_only"),
+            ]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("opening slot")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="opening_slot_ends_after_start",
+                violation_error_message=_("A slot must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="opening_slot_weekday_valid",
+                violation_error_message=_("Weekday must be Monday to Sunday."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class OpeningException(Orderable):
+    """A date that differs from the weekly hours: a holiday (closed) or special hours."""
+
+    page = ParentalKey(
+        ContactPointPage, related_name="opening_exceptions", on_delete=models.CASCADE
+    )
+    date = models.DateField(_("date"))
+    closed = models.BooleanField(_("closed all day"), default=True)
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    panels = [
+        FieldRowPanel(
+            [
+                FieldPanel("date"),
+                FieldPanel("closed"),
+                FieldPanel("opens"),
+                FieldPanel("closes"),
+            ]
+        ),
+        FieldPanel("note"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("opening exception")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed=True)
+                | models.Q(
+                    opens__isnull=False, closes__isnull=False, closes__gt=models.F("opens")
+                ),
+                name="opening_exception_hours_valid",
+                violation_error_message=_(
+                    "Special hours need an opening and a later closing time."
+                ),
+            )
+        ]
+
+    def clean(self):
+        if not self.closed and (
+            self.opens is None or self.closes is None or self.closes <= self.opens
+        ):
+            raise ValidationError(
+                {"closes": _("Special hours need an opening and a later closing time.")}
+            )
+
+
+# --- Offers -------------------------------------------------------------------------------
+
+
+class OfferPage(AgencyChildPage):
+    """An offer (HSDS service) of one agency."""
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person and online")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TEMPORARILY_CLOSED = "temporarily_closed", _("Temporarily closed")
+        ENDED = "ended", _("Ended")
+
+    summary = models.CharField(_("short summary"), max_length=300, blank=True)
+    description = RichTextField(_("description"), blank=True, features=RICH_TEXT_FEATURES)
+    topics = ParentalManyToManyField(
+        "directory.Topic", verbose_name=_("topics"), blank=True, related_name="offers"
+    )
+    target_groups = ParentalManyToManyField(
+        "directory.TargetGroup",
+        verbose_name=_("target groups"),
+        blank=True,
+        related_name="offers",
+    )
+    residence_statuses = ParentalManyToManyField(
+        "directory.ResidenceStatus",
+        verbose_name=_("open to residence statuses"),
+        blank=True,
+        related_name="offers",
+        help_text=_("Leave empty if the offer is open to everyone."),
+    )
+    languages = ParentalManyToManyField(
+        "directory.Language",
+        verbose_name=_("languages the offer is delivered in"),
+        blank=True,
+        related_name="offers",
+    )
+    is_free = models.BooleanField(_("free of charge"), default=True)
+    fee_description = models.CharField(_("fee"), max_length=300, blank=True)
+    format = models.CharField(
+        _("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON
+    )
+    how_to_apply = models.TextField(_("how to apply"), blank=True)
+    required_documents = models.TextField(_("documents to bring"), blank=True)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    start_date = models.DateField(_("starts on"), null=True, blank=True)
+    end_date = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    contact_points = ParentalManyToManyField(
+        "directory.ContactPointPage",
+        verbose_name=_("where it takes place"),
+        blank=True,
+        related_name="offers",
+    )
+    assured_date = models.DateField(_("last confirmed on"), null=True, blank=True)
+    assurer_email = models.EmailField(_("confirmed by"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("target_groups", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("residence_statuses", widget=forms.CheckboxSelectMultiple),
+                FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+            ],
+            heading=_("For whom"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("languages", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("format"),
+                FieldRowPanel([FieldPanel("is_free"), FieldPanel("fee_description")]),
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+                FieldPanel("status"),
+            ],
+            heading=_("How"),
+        ),
+        FieldPanel("contact_points"),
+        FieldPanel("how_to_apply"),
+        FieldPanel("required_documents"),
+        InlinePanel("contact_persons", label=_("Contact persons")),
+        MultiFieldPanel(
+            [FieldPanel("assured_date"), FieldPanel("assurer_email")],
+            heading=_("Last confirmed"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_age__isnull=True)
+                | models.Q(max_age__isnull=True)
+                | models.Q(min_age__lte=models.F("max_age")),
+                name="offer_age_range_valid",
+                violation_error_message=_(
+                    "The minimum age must not be higher than the maximum age."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True)
+                | models.Q(end_date__isnull=True)
+                | models.Q(start_date__lte=models.F("end_date")),
+                name="offer_dates_valid",
+                violation_error_message=_("The offer must end on or after its start."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if not self.is_free and not (self.fee_description or "").strip():
+            raise ValidationError(
+                {"fee_description": _("Say what the offer costs, or mark it as free.")}
+            )
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import offer_detail
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(offer_detail(offer=self))
+        return context
+
+
+class ContactPerson(Orderable):
+    """A named person to contact about an offer (HSDS contact)."""
+
+    page = ParentalKey(OfferPage, related_name="contact_persons", on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=120)
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("role")]),
+        FieldRowPanel([FieldPanel("email"), FieldPanel("phone")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("contact person")
+
+    def __str__(self) -> str:
+        return self.name

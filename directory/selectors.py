@@ -1,0 +1,154 @@
+"""Reads across models for the public pages, written to avoid N+1 queries."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .hours import opening_state
+from .models import (
+    AgencyPage,
+    ContactPointPage,
+    District,
+    OfferPage,
+    OpeningException,
+    OpeningSlot,
+    Topic,
+)
+
+
+def visible_offers() -> QuerySet[OfferPage]:
+    """Live, public offers that have not ended, active ones first."""
+    return (
+        OfferPage.objects.live()
+        .public()
+        .exclude(status=OfferPage.Status.ENDED)
+        .order_by("status", "title")
+    )
+
+
+def visible_contact_points() -> QuerySet[ContactPointPage]:
+    return ContactPointPage.objects.live().public()
+
+
+def _with_hours(queryset: QuerySet[ContactPointPage]) -> QuerySet[ContactPointPage]:
+    return queryset.select_related("district").prefetch_related(
+        "languages",
+        Prefetch("opening_slots", queryset=OpeningSlot.objects.order_by("weekday", "opens")),
+        Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date")),
+    )
+
+
+def contact_points_with_state(contact_points) -> list[tuple[ContactPointPage, object]]:
+    """Pairs of contact point and its current opening state (hours prefetched)."""
+    return [
+        (
+            point,
+            opening_state(
+                point,
+                slots=list(point.opening_slots.all()),
+                exceptions=list(point.opening_exceptions.all()),
+            ),
+        )
+        for point in contact_points
+    ]
+
+
+def topics_with_offer_counts() -> list[Topic]:
+    """All topics with ``offer_count`` = number of visible offers on that topic."""
+    visible = visible_offers().values("pk")
+    return list(
+        Topic.objects.annotate(
+            offer_count=Count("offers", filter=Q(offers__in=visible), distinct=True)
+        )
+    )
+
+
+def offers_for_topic(*, topic: Topic, district: District | None = None):
+    offers = visible_offers().filter(topics=topic)
+    if district is not None:
+        offers = offers.filter(
+            Q(contact_points__district=district) | Q(format=OfferPage.Format.ONLINE)
+        ).distinct()
+    return offers.select_related("agency").prefetch_related("languages")
+
+
+def districts_for_topic(*, topic: Topic) -> list[District]:
+    """Districts where at least one visible offer on ``topic`` takes place."""
+    offer_ids = visible_offers().filter(topics=topic).values("pk")
+    return list(
+        District.objects.filter(contact_points__offers__in=offer_ids).distinct()
+    )
+
+
+def offer_detail(*, offer: OfferPage) -> dict:
+    points = _with_hours(
+        visible_contact_points().filter(pk__in=offer.contact_points.values("pk"))
+    )
+    return {
+        "agency": offer.agency,
+        "topics": list(offer.topics.all()),
+        "target_groups": list(offer.target_groups.all()),
+        "residence_statuses": list(offer.residence_statuses.all()),
+        "languages": list(offer.languages.all()),
+        "contact_points": contact_points_with_state(points),
+        "contact_persons": list(offer.contact_persons.all()),
+    }
+
+
+def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
+    point = _with_hours(ContactPointPage.objects.filter(pk=contact_point.pk)).get()
+    [(point, state)] = contact_points_with_state([point])
+    return {
+        "agency": contact_point.agency,
+        "state": state,
+        "slots_by_day": _slots_by_day(list(point.opening_slots.all())),
+        "upcoming_exceptions": _upcoming(list(point.opening_exceptions.all())),
+        "languages": list(point.languages.all()),
+        "offers": list(
+            visible_offers().filter(contact_points=contact_point).select_related("agency")
+        ),
+    }
+
+
+def agency_detail(*, agency: AgencyPage) -> dict:
+    return {
+        "offers": list(
+            visible_offers()
+            .child_of(agency)
+            .select_related("agency")
+            .prefetch_related("topics", "languages")
+        ),
+        "contact_points": contact_points_with_state(
+            _with_hours(visible_contact_points().child_of(agency))
+        ),
+    }
+
+
+def agencies_with_counts() -> list[AgencyPage]:
+    agencies = list(AgencyPage.objects.live().public().order_by("title"))
+    counts = dict(
+        visible_offers()
+        .order_by()
+        .values_list("agency_id")
+        .annotate(n=Count("pk"))
+        .values_list("agency_id", "n")
+    )
+    for agency in agencies:
+        agency.offer_count = counts.get(agency.pk, 0)
+    return agencies
+
+
+def _slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]]]:
+    from .models import Weekday
+
+    grouped: dict[int, list[OpeningSlot]] = defaultdict(list)
+    for slot in slots:
+        grouped[slot.weekday].append(slot)
+    return [(label, grouped[value]) for value, label in Weekday.choices]
+
+
+def _upcoming(exceptions: list[OpeningException]) -> list[OpeningException]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return [exception for exception in exceptions if exception.date >= today][:10]

@@ -1,0 +1,51 @@
+"""Template helpers: translated text with its real language, opening-state labels."""
+
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language, get_language_info
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class TranslatedText:
+    text: str
+    language: str
+    is_fallback: bool
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if get_language_info(self.language)["bidi"] else "ltr"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@register.simple_tag
+def translated(obj, field: str) -> TranslatedText:
+    """The field's text in the current language, or the fallback with its language."""
+    language = get_language() or settings.LANGUAGE_CODE
+    own = getattr(obj, f"{field}_{language}", None)
+    if own:
+        return TranslatedText(own, language, False)
+    for fallback in (*settings.MODELTRANSLATION_FALLBACK_LANGUAGES, settings.LANGUAGE_CODE):
+        text = getattr(obj, f"{field}_{fallback}", None)
+        if text:
+            return TranslatedText(text, fallback, fallback != language)
+    return TranslatedText(getattr(obj, field, "") or "", language, False)
+
+
+@register.inclusion_tag("components/lang_attrs.html")
+def lang_attrs(text: TranslatedText):
+    """lang/dir attributes for an element holding fallback text."""
+    return {"text": text}
+
+
+@register.filter
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code

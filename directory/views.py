@@ -1,0 +1,64 @@
+"""Public listing views routed from the home page (topics, agencies)."""
+
+import re
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .models import District, HomePage, Topic
+
+PAGE_SIZE = 20
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
+
+def paginate(request, items, *, per_page: int = PAGE_SIZE):
+    """A page of ``items``; bad or out-of-range ``page`` values fall back to a valid page."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def topic_index(request, *, home: HomePage):
+    return render(
+        request,
+        "directory/topic_index.html",
+        {"page": home, "topics": selectors.topics_with_offer_counts()},
+    )
+
+
+def topic_detail(request, *, home: HomePage, slug: str):
+    topic = Topic.objects.filter(slug=slug).first()
+    if topic is None:
+        raise Http404(_("There is no such topic."))
+    notice = ""
+    district = None
+    district_slug = request.GET.get("district", "")
+    if district_slug:
+        if SLUG.fullmatch(district_slug):
+            district = District.objects.filter(slug=district_slug).first()
+        if district is None:
+            notice = _("We do not know that place; showing offers everywhere.")
+    offers = selectors.offers_for_topic(topic=topic, district=district)
+    return render(
+        request,
+        "directory/topic_detail.html",
+        {
+            "page": home,
+            "topic": topic,
+            "district": district,
+            "districts": selectors.districts_for_topic(topic=topic),
+            "notice": notice,
+            "offers": paginate(request, offers),
+            "pagination_query": urlencode({"district": district.slug}) if district else "",
+        },
+    )
+
+
+def agency_index(request, *, home: HomePage):
+    return render(
+        request,
+        "directory/agency_index.html",
+        {"page": home, "agencies": selectors.agencies_with_counts()},
+    )

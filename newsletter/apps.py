@@ -1,0 +1,9 @@
+"""App config for the joint newsletter (subscribers, issues, sending)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NewsletterConfig(AppConfig):
+    name = "newsletter"
+    verbose_name = _("Newsletter")
