@@ -3,6 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# A local .env (see .env.example) configures `make run`.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
 PORT ?= 8000
 export PORT
 export DJANGO_DEBUG ?= 1
@@ -31,7 +36,7 @@ run: install locales/.compiled ## Serve the demo region on http://127.0.0.1:$(PO
 
 system-test-deps: ## Install Debian and npm packages the tests need
 	scripts/apt-install postgresql chromium fonts-noto-core gettext
-	test -d node_modules/axe-core || npm install --no-audit --no-fund --silent
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 test: install system-test-deps locales/.compiled ## Run the whole suite (PostgreSQL, Chromium)
 	$(PY) -m pytest

@@ -26,6 +26,19 @@ class OpeningState:
     temporarily_closed: bool = False
     exception_note: str = ""
     today: list[Interval] = field(default_factory=list)
+    checked_on: date | None = None
+
+    @property
+    def opens_today(self) -> bool:
+        return self.next_open is not None and self.next_open.date() == self.checked_on
+
+    @property
+    def opens_tomorrow(self) -> bool:
+        return (
+            self.next_open is not None
+            and self.checked_on is not None
+            and self.next_open.date() == self.checked_on + timedelta(days=1)
+        )
 
 
 def intervals_on(
@@ -87,8 +100,12 @@ def opening_state(
         upcoming = [i for i in intervals if offset > 0 or i.opens > now]
         if upcoming:
             first = min(upcoming, key=lambda i: i.opens)
-            next_open = timezone.make_aware(datetime.combine(day, first.opens))
+            next_open = timezone.make_aware(datetime.combine(day, first.opens), moment.tzinfo)
             break
     return OpeningState(
-        is_open=False, next_open=next_open, exception_note=note, today=today
+        is_open=False,
+        next_open=next_open,
+        exception_note=note,
+        today=today,
+        checked_on=moment.date(),
     )

@@ -24,8 +24,8 @@ def german_by_default():
     translation.activate("de")
 
 
-@pytest.fixture
-def home(db):
+def make_home(*, port: int = 80):
+    """Replace whatever the root holds by a fresh home page serving the default site."""
     root = _root_page()
     for child in root.get_children():
         Site.objects.filter(root_page=child).delete()
@@ -33,9 +33,14 @@ def home(db):
     home = HomePageFactory(parent=root)
     Site.objects.update_or_create(
         is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+        defaults={"hostname": "localhost", "port": port, "root_page": home},
     )
     return home
+
+
+@pytest.fixture
+def home(db):
+    return make_home()
 
 
 @pytest.fixture

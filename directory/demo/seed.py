@@ -5,22 +5,9 @@ import zlib
 import logging
 from datetime import date, time, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import (
-    Collection,
-    GroupApprovalTask,
-    GroupCollectionPermission,
-    GroupPagePermission,
-    Page,
-    Site,
-    Workflow,
-    WorkflowPage,
-    WorkflowTask,
-)
+from wagtail.models import Page, Site
 
 from ..models import (
     AgencyPage,
@@ -37,13 +24,13 @@ from ..models import (
     TargetGroup,
     Topic,
 )
+from ..services import agency_editors_group_ensure, coordinators_group_ensure
 from . import offers as offer_data
 from . import places
 
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "wegweiser-demo"  # noqa: S105 - documented demo accounts, local only
-COORDINATORS = "Koordination"
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 HOME_INTRO = {
     "de": "Angebote, Anlaufstellen und Zuständigkeiten für Geflüchtete und Zugewanderte "
@@ -437,31 +424,6 @@ def _seed_responsibilities(agencies, points, taxonomy) -> None:
 
 def _seed_accounts(home: HomePage, agencies: dict[str, AgencyPage]) -> None:
     User = get_user_model()
-    access_admin = Permission.objects.get(
-        content_type__app_label="wagtailadmin", codename="access_admin"
-    )
-    root_collection = Collection.get_first_root_node()
-    image_perms = Permission.objects.filter(
-        content_type__app_label__in=["wagtailimages", "wagtaildocs"],
-        codename__in=["add_image", "choose_image", "add_document", "choose_document"],
-    )
-
-    coordinators, _ = Group.objects.get_or_create(name=COORDINATORS)
-    snippet_models = [Topic, TargetGroup, ResidenceStatus, District, Language, Responsibility]
-    snippet_perms = Permission.objects.filter(
-        content_type__in=ContentType.objects.get_for_models(*snippet_models).values()
-    )
-    coordinators.permissions.add(access_admin, *snippet_perms)
-    for codename in ("add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"):
-        GroupPagePermission.objects.create(
-            group=coordinators, page=home, permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-        )
-    for permission in image_perms:
-        GroupCollectionPermission.objects.create(
-            group=coordinators, collection=root_collection, permission=permission
-        )
     coordinator = User.objects.create_user(
         username="koordination",
         email="koordination@auental.example",
@@ -469,34 +431,14 @@ def _seed_accounts(home: HomePage, agencies: dict[str, AgencyPage]) -> None:
         first_name="Koordination",
         last_name="Integrationsbüro",
     )
-    coordinator.groups.add(coordinators)
-    admin = User.objects.create_superuser(
+    coordinator.groups.add(coordinators_group_ensure(home=home))
+    User.objects.create_superuser(
         username="admin", email="admin@auental.example", password=DEMO_PASSWORD
     )
-    del admin
-
-    workflow = Workflow.objects.create(name="Freigabe durch die Koordination")
-    task = GroupApprovalTask.objects.create(name="Koordination prüft")
-    task.groups.set([coordinators])
-    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-    WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
-
-    page_perms = {
-        codename: Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
-        for codename in ("add_page", "change_page")
-    }
     for slug, agency in agencies.items():
-        group = Group.objects.create(name=f"Redaktion {agency.title_de}"[:150])
-        group.permissions.add(access_admin)
-        for permission in page_perms.values():
-            GroupPagePermission.objects.create(group=group, page=agency, permission=permission)
-        for permission in image_perms:
-            GroupCollectionPermission.objects.create(
-                group=group, collection=root_collection, permission=permission
-            )
         editor = User.objects.create_user(
             username=f"redaktion-{slug}",
             email=f"redaktion@{slug}.example",
             password=DEMO_PASSWORD,
         )
-        editor.groups.add(group)
+        editor.groups.add(agency_editors_group_ensure(agency=agency))

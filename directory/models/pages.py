@@ -186,7 +186,7 @@ class ContactPointForm(WagtailAdminPageForm):
     def clean(self):
         cleaned = super().clean()
         formset = self.formsets.get("opening_slots")
-        if formset is None:
+        if formset is None or not formset.is_valid():
             return cleaned
         slots = []
         for form in formset.forms:

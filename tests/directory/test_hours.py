@@ -80,3 +80,10 @@ def test_no_hours_means_no_next_opening(agency):
     point = ContactPointPageFactory(parent=agency)
     state = opening_state(point, at=at(MONDAY, 10))
     assert not state.is_open and state.next_open is None
+
+
+def test_next_opening_later_today_and_tomorrow_are_named_so(point):
+    later_today = opening_state(point, at=at(MONDAY, 7))
+    assert later_today.opens_today and not later_today.opens_tomorrow
+    tomorrow = opening_state(point, at=at(date(2026, 11, 24), 20))  # Tuesday evening
+    assert tomorrow.opens_tomorrow and tomorrow.next_open == at(date(2026, 11, 25), 8, 30)

@@ -1,0 +1,90 @@
+"""Writes with side effects for the directory: editor groups and the approval workflow."""
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from .models import (
+    AgencyPage,
+    District,
+    Language,
+    ResidenceStatus,
+    Responsibility,
+    TargetGroup,
+    Topic,
+)
+
+COORDINATORS_GROUP = "Koordination"
+WORKFLOW_NAME = "Freigabe durch die Koordination"
+COORDINATOR_PAGE_PERMISSIONS = (
+    "add_page",
+    "change_page",
+    "publish_page",
+    "bulk_delete_page",
+    "lock_page",
+    "unlock_page",
+)
+# Editors draft and submit; coordinators approve and publish (the workflow below).
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page")
+MEDIA_PERMISSIONS = ("add_image", "choose_image", "add_document", "choose_document")
+TAXONOMY_MODELS = (Topic, TargetGroup, ResidenceStatus, District, Language, Responsibility)
+
+
+def _page_permissions(codenames) -> list[Permission]:
+    return list(
+        Permission.objects.filter(content_type__app_label="wagtailcore", codename__in=codenames)
+    )
+
+
+def _grant_admin_and_media(group: Group) -> None:
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    root_collection = Collection.get_first_root_node()
+    for permission in Permission.objects.filter(
+        content_type__app_label__in=["wagtailimages", "wagtaildocs"],
+        codename__in=MEDIA_PERMISSIONS,
+    ):
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=root_collection, permission=permission
+        )
+
+
+def coordinators_group_ensure(*, home: Page) -> Group:
+    """The coordinators' group: the whole tree, taxonomies and responsibilities.
+
+    Also puts the approval workflow on ``home`` so every agency's changes pass a
+    coordinator before going live. Idempotent.
+    """
+    group, _created = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    _grant_admin_and_media(group)
+    content_types = ContentType.objects.get_for_models(*TAXONOMY_MODELS).values()
+    group.permissions.add(*Permission.objects.filter(content_type__in=content_types))
+    for permission in _page_permissions(COORDINATOR_PAGE_PERMISSIONS):
+        GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+
+    workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if not workflow.workflow_tasks.exists():
+        task = GroupApprovalTask.objects.create(name="Koordination prüft")
+        task.groups.set([group])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+    return group
+
+
+def agency_editors_group_ensure(*, agency: AgencyPage) -> Group:
+    """The group whose members edit ``agency`` and its subtree only. Idempotent."""
+    group, _created = Group.objects.get_or_create(name=f"Redaktion {agency.slug}")
+    _grant_admin_and_media(group)
+    for permission in _page_permissions(EDITOR_PAGE_PERMISSIONS):
+        GroupPagePermission.objects.get_or_create(group=group, page=agency, permission=permission)
+    return group

@@ -1,0 +1,122 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live server."""
+
+import os
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from directory.models import OpeningSlot
+from tests.factories import (
+    AgencyPageFactory,
+    ContactPointPageFactory,
+    LanguageFactory,
+    OfferPageFactory,
+    TopicFactory,
+    translate,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 360, "height": 740}
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM in the test body
+# is still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    blocked = []
+
+    def refuse_third_parties(route):
+        blocked.append(route.request.url)
+        route.abort()
+
+    # Any request that does not go to the live server is a bug (no third parties).
+    page.route(lambda url: not url.startswith("http://localhost:"), refuse_third_parties)
+    page.blocked_requests = blocked
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def no_js_phone(browser):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+def run_axe(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.fail("axe-core missing: run `npm ci` (make test does).")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+    ]
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def live_site(transactional_db, live_server):
+    """A small region served by the live server: one agency, a place, an offer in de+ar."""
+    from tests.conftest import make_home
+
+    home = make_home(port=int(live_server.url.rsplit(":", 1)[1]))
+    agency = AgencyPageFactory(parent=home, slug="caritas")
+    translate(agency, "title", de="Caritasverband Auental", ar="جمعية كاريتاس آوئنتال")
+    agency.save()
+    topic = TopicFactory(slug="sprache")
+    translate(topic, "name", de="Sprache", ar="اللغة")
+    translate(topic, "description", de="Deutschkurse und Sprachcafés", ar="دورات اللغة الألمانية")
+    topic.save()
+    point = ContactPointPageFactory(parent=agency, slug="zentrum")
+    translate(point, "title", de="Caritas-Zentrum Auenstadt", ar="مركز كاريتاس في آوئنشتات")
+    translate(point, "transport_hint", de="Bus 3, Haltestelle Marktplatz", ar="الحافلة 3، محطة ساحة السوق")
+    point.save()
+    for weekday in range(5):
+        OpeningSlot.objects.create(page=point, weekday=weekday, opens=time(9), closes=time(12))
+    offer = OfferPageFactory(parent=agency, slug="deutschkurs-frauen")
+    translate(offer, "title", de="Deutschkurs für Frauen mit Kinderbetreuung",
+              ar="دورة لغة ألمانية للنساء مع رعاية الأطفال")
+    translate(offer, "summary", de="Vormittags, mit Kinderbetreuung im Nebenraum.",
+              ar="في الصباح، مع رعاية الأطفال في الغرفة المجاورة.")
+    translate(offer, "how_to_apply", de="Komm montags um 9 Uhr vorbei.")
+    offer.save()
+    offer.topics.add(topic)
+    offer.contact_points.add(point)
+    offer.languages.add(LanguageFactory(code="ar"))
+    offer.save_revision().publish()
+    return {"home": home, "agency": agency, "offer": offer, "point": point, "topic": topic}
