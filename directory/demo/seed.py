@@ -220,10 +220,11 @@ def _seed_agencies(home: HomePage, taxonomy: dict):
                         note_uk="Святковий день",
                     )
                 ]
+            # Parental relations are written by the save in add_child: set them first.
+            point.languages = [
+                taxonomy["languages"][c] for c in cp.get("languages", []) if c in taxonomy["languages"]
+            ]
             agency.add_child(instance=point)
-            point.languages.set(
-                [taxonomy["languages"][c] for c in cp.get("languages", []) if c in taxonomy["languages"]]
-            )
             points[cp["slug"]] = point
     return agencies, points
 
@@ -292,8 +293,8 @@ def _seed_offers(agencies, points, taxonomy, *, total: int | None) -> int:
                         **_translations("role", person.get("role")),
                     )
                 ]
-            agency.add_child(instance=offer)
             _set_relations(offer, item, points, taxonomy)
+            agency.add_child(instance=offer)
             created += 1
         if variant > 10_000:
             break
@@ -301,15 +302,16 @@ def _seed_offers(agencies, points, taxonomy, *, total: int | None) -> int:
 
 
 def _set_relations(offer: OfferPage, item: dict, points, taxonomy) -> None:
-    offer.topics.set([taxonomy["topics"][s] for s in item.get("topics", [])])
-    offer.target_groups.set([taxonomy["target_groups"][s] for s in item.get("target_groups", [])])
-    offer.residence_statuses.set(
-        [taxonomy["residence_statuses"][s] for s in item.get("residence_statuses", [])]
-    )
-    offer.languages.set(
-        [taxonomy["languages"][c] for c in item.get("languages", []) if c in taxonomy["languages"]]
-    )
-    offer.contact_points.set([points[s] for s in item.get("contact_points", []) if s in points])
+    """Assign the many-to-many relations in memory; saving the page writes them."""
+    offer.topics = [taxonomy["topics"][s] for s in item.get("topics", [])]
+    offer.target_groups = [taxonomy["target_groups"][s] for s in item.get("target_groups", [])]
+    offer.residence_statuses = [
+        taxonomy["residence_statuses"][s] for s in item.get("residence_statuses", [])
+    ]
+    offer.languages = [
+        taxonomy["languages"][c] for c in item.get("languages", []) if c in taxonomy["languages"]
+    ]
+    offer.contact_points = [points[s] for s in item.get("contact_points", []) if s in points]
 
 
 RESPONSIBILITIES = [

@@ -50,8 +50,8 @@ def test_every_page_gets_its_own_hsds_id_also_when_copied(agency):
 @pytest.mark.parametrize(
     ("field_values", "message"),
     [
-        ({"min_age": 30, "max_age": 18}, "minimum age"),
-        ({"start_date": date(2026, 5, 1), "end_date": date(2026, 4, 1)}, "end on or after"),
+        ({"min_age": 30, "max_age": 18}, "Mindestalter"),
+        ({"start_date": date(2026, 5, 1), "end_date": date(2026, 4, 1)}, "vor seinem Beginn"),
     ],
 )
 def test_offer_constraints_reject_inverted_ranges(agency, field_values, message):
@@ -67,7 +67,7 @@ def test_offer_constraints_reject_inverted_ranges(agency, field_values, message)
 def test_offer_with_a_fee_needs_the_fee_described(agency):
     offer = OfferPageFactory(parent=agency)
     offer.is_free = False
-    with pytest.raises(ValidationError, match="costs"):
+    with pytest.raises(ValidationError, match="Kosten"):
         offer.full_clean()
     translate(offer, "fee_description", de="5 € pro Termin")
     offer.full_clean()

@@ -1,0 +1,42 @@
+"""Take phone-width screenshots of a running site (default http://127.0.0.1:8000).
+
+Usage: .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Writes PNGs for the home, a topic, an offer and a contact point in German and Arabic.
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "test-artifacts/screens")
+PATHS = {
+    "home": "/{lang}/",
+    "topic": "/{lang}/topics/sprache/",
+    "offer": "/{lang}/vhs/integrationskurs-frauen-kinderbetreuung/",
+    "contact-point": "/{lang}/caritas/car-zentrum/",
+    "agency": "/{lang}/auslaenderbehoerde/",
+}
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+        for lang in ("de", "ar"):
+            for name, path in PATHS.items():
+                response = page.goto(BASE + path.format(lang=lang))
+                target = OUT / f"{name}-{lang}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(f"{response.status} {target}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
