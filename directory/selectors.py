@@ -81,11 +81,11 @@ def districts_for_topic(*, topic: Topic) -> list[District]:
 
 
 def offer_detail(*, offer: OfferPage) -> dict:
-    points = _with_hours(
-        visible_contact_points().filter(pk__in=offer.contact_points.values("pk"))
-    )
+    # A preview holds unsaved relations in memory: read them as objects, not as SQL.
+    point_ids = [point.pk for point in offer.contact_points.all()]
+    points = _with_hours(visible_contact_points().filter(pk__in=point_ids))
     return {
-        "agency": offer.agency,
+        "agency": offer.owner_agency,
         "topics": list(offer.topics.all()),
         "target_groups": list(offer.target_groups.all()),
         "residence_statuses": list(offer.residence_statuses.all()),
@@ -96,17 +96,21 @@ def offer_detail(*, offer: OfferPage) -> dict:
 
 
 def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
-    point = _with_hours(ContactPointPage.objects.filter(pk=contact_point.pk)).get()
-    [(point, state)] = contact_points_with_state([point])
+    # Read relations through the page itself so previews show the unsaved draft.
+    slots = sorted(contact_point.opening_slots.all(), key=lambda s: (s.weekday, s.opens))
+    exceptions = sorted(contact_point.opening_exceptions.all(), key=lambda e: e.date)
+    offers = (
+        list(visible_offers().filter(contact_points=contact_point).select_related("agency"))
+        if contact_point.pk
+        else []
+    )
     return {
-        "agency": contact_point.agency,
-        "state": state,
-        "slots_by_day": _slots_by_day(list(point.opening_slots.all())),
-        "upcoming_exceptions": _upcoming(list(point.opening_exceptions.all())),
-        "languages": list(point.languages.all()),
-        "offers": list(
-            visible_offers().filter(contact_points=contact_point).select_related("agency")
-        ),
+        "agency": contact_point.owner_agency,
+        "state": opening_state(contact_point, slots=slots, exceptions=exceptions),
+        "slots_by_day": _slots_by_day(slots),
+        "upcoming_exceptions": _upcoming(exceptions),
+        "languages": list(contact_point.languages.all()),
+        "offers": offers,
     }
 
 

@@ -155,6 +155,13 @@ class AgencyChildPage(DirectoryPage):
         if parent is not None and parent.specific_class is AgencyPage:
             self.agency_id = parent.pk
 
+    @property
+    def owner_agency(self) -> "AgencyPage | None":
+        """The agency, also for a preview of a page that is not saved yet."""
+        if not self.agency_id:
+            self.sync_agency()
+        return AgencyPage.objects.filter(pk=self.agency_id).first() if self.agency_id else None
+
     def full_clean(self, *args, **kwargs):
         self.sync_agency()
         if not self.agency_id:

@@ -90,3 +90,63 @@ def test_bad_coordinates_are_refused_with_a_message(admin_client, agency, latitu
     )
     assert response.status_code == 200
     assert "error" in response.content.decode().lower()
+
+
+def offer_form(**overrides):
+    data = {
+        "title_de": "Neues Sprachcafé",
+        "slug": "sprachcafe-neu",
+        "summary_de": "Jeden Dienstag Deutsch sprechen.",
+        "description_de": '{"blocks": [], "entityMap": {}}',
+        "format": "in_person",
+        "status": "active",
+        "is_free": "on",
+        "contact_persons": inline_formset([]),
+        "comments": inline_formset([]),
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+def test_preview_of_a_new_offer_renders(admin_client, agency):
+    url = f"/admin/pages/add/directory/offerpage/{agency.pk}/preview/"
+    response = admin_client.post(url, offer_form())
+    assert response.json()["is_valid"] is True
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "Neues Sprachcafé" in page.content.decode()
+    assert agency.title in page.content.decode()
+
+
+def test_preview_of_an_edited_offer_shows_the_draft(admin_client, agency):
+    from tests.factories import OfferPageFactory
+
+    offer = OfferPageFactory(parent=agency)
+    url = f"/admin/pages/{offer.pk}/edit/preview/"
+    admin_client.post(url, offer_form(title_de="Geänderter Titel", slug=offer.slug))
+    body = admin_client.get(url).content.decode()
+    assert "Geänderter Titel" in body
+
+
+def test_editor_saves_a_draft_and_the_public_page_stays_unchanged(admin_client, agency, client):
+    from tests.factories import OfferPageFactory
+
+    offer = OfferPageFactory(parent=agency, title_de="Alter Titel")
+    response = admin_client.post(
+        f"/admin/pages/{offer.pk}/edit/", offer_form(title_de="Entwurfstitel", slug=offer.slug)
+    )
+    assert response.status_code == 302
+    assert offer.revisions.count() >= 1
+    public = client.get(offer.url).content.decode()
+    assert "Alter Titel" in public and "Entwurfstitel" not in public
+
+
+def test_preview_of_a_new_contact_point_shows_the_typed_hours(admin_client, agency):
+    from tests.factories import ContactPointPageFactory
+
+    template = ContactPointPageFactory.build(slug="neu", title_de="Neue Anlaufstelle")
+    url = f"/admin/pages/add/directory/contactpointpage/{agency.pk}/preview/"
+    response = admin_client.post(url, point_form(template, [slot(3, "10:00", "11:30")]))
+    assert response.json()["is_valid"] is True
+    body = admin_client.get(url).content.decode()
+    assert "Neue Anlaufstelle" in body and "10:00–11:30" in body
