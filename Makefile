@@ -57,7 +57,7 @@ messages: install ## Update and compile the gettext catalogues in locales/
 	touch locales/.compiled
 
 bench: install ## Print performance figures (seed time, page timings)
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove the local database, media and the virtualenv
 	rm -rf var $(VENV) node_modules locales/.compiled

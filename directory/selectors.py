@@ -100,9 +100,9 @@ def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
     slots = sorted(contact_point.opening_slots.all(), key=lambda s: (s.weekday, s.opens))
     exceptions = sorted(contact_point.opening_exceptions.all(), key=lambda e: e.date)
     offers = (
-        list(visible_offers().filter(contact_points=contact_point).select_related("agency"))
+        visible_offers().filter(contact_points=contact_point).select_related("agency")
         if contact_point.pk
-        else []
+        else OfferPage.objects.none()
     )
     return {
         "agency": contact_point.owner_agency,
@@ -116,12 +116,7 @@ def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
 
 def agency_detail(*, agency: AgencyPage) -> dict:
     return {
-        "offers": list(
-            visible_offers()
-            .child_of(agency)
-            .select_related("agency")
-            .prefetch_related("topics", "languages")
-        ),
+        "offers": visible_offers().child_of(agency).select_related("agency"),
         "contact_points": contact_points_with_state(
             _with_hours(visible_contact_points().child_of(agency))
         ),

@@ -126,9 +126,11 @@ class AgencyPage(DirectoryPage):
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import agency_detail
+        from ..views import paginate
 
         context = super().get_context(request, *args, **kwargs)
         context.update(agency_detail(agency=self))
+        context["offers"] = paginate(request, context["offers"])
         return context
 
 
@@ -371,9 +373,11 @@ class ContactPointPage(AgencyChildPage):
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import contact_point_detail
+        from ..views import paginate
 
         context = super().get_context(request, *args, **kwargs)
         context.update(contact_point_detail(contact_point=self))
+        context["offers"] = paginate(request, context["offers"])
         return context
 
 

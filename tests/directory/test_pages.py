@@ -182,3 +182,12 @@ def test_search_page_handles_odd_input(client, offer, q):
 def test_search_page_finds_offers_in_the_reader_language_and_german(client, offer):
     assert "دورة لغة" in client.get("/ar/search/", {"q": "دورة لغة"}).content.decode()
     assert "Deutschkurs" in client.get("/ar/search/", {"q": "Deutschkurs"}).content.decode()
+
+
+def test_agency_page_paginates_many_offers(client, agency):
+    for number in range(25):
+        OfferPageFactory(parent=agency, title_de=f"Kurs {number:02d}")
+    first = client.get(url_in(agency, "de")).content.decode()
+    second = client.get(url_in(agency, "de") + "?page=2").content.decode()
+    assert "Kurs 00" in first and "Kurs 24" not in first
+    assert "Kurs 24" in second and 'rel="prev"' in second
