@@ -17,7 +17,9 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name) or default
 
 
-VAR_DIR = BASE_DIR / env("WEGWEISER_VAR_DIR", "var")  # an absolute value wins over BASE_DIR
+VAR_DIR = BASE_DIR / env(
+    "WEGWEISER_VAR_DIR", "var"
+)  # an absolute value wins over BASE_DIR
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -137,7 +139,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -211,9 +215,7 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt"]
 
 # --- Background tasks ---------------------------------------------------------------
 TASKS = {
-    "default": {
-        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
-    }
+    "default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}
 }
 
 # --- Email ---------------------------------------------------------------------------
@@ -238,7 +240,9 @@ if _email_url:
         EMAIL_USE_TLS = _parts.scheme == "smtp+tls"
         EMAIL_USE_SSL = _parts.scheme == "smtps"
     else:
-        raise ImproperlyConfigured(f"EMAIL_URL scheme {_parts.scheme!r} is not supported.")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {_parts.scheme!r} is not supported."
+        )
 elif env("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]
@@ -259,12 +263,18 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env_bool("BEHIND_HTTPS_PROXY", False)
+    else None
 )
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Wagtail's admin shows page previews in a same-origin iframe, so not DENY.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 LOGGING = {
     "version": 1,

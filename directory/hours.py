@@ -100,7 +100,9 @@ def opening_state(
         upcoming = [i for i in intervals if offset > 0 or i.opens > now]
         if upcoming:
             first = min(upcoming, key=lambda i: i.opens)
-            next_open = timezone.make_aware(datetime.combine(day, first.opens), moment.tzinfo)
+            next_open = timezone.make_aware(
+                datetime.combine(day, first.opens), moment.tzinfo
+            )
             break
     return OpeningState(
         is_open=False,

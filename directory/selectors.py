@@ -33,8 +33,12 @@ def visible_contact_points() -> QuerySet[ContactPointPage]:
 def _with_hours(queryset: QuerySet[ContactPointPage]) -> QuerySet[ContactPointPage]:
     return queryset.select_related("district").prefetch_related(
         "languages",
-        Prefetch("opening_slots", queryset=OpeningSlot.objects.order_by("weekday", "opens")),
-        Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date")),
+        Prefetch(
+            "opening_slots", queryset=OpeningSlot.objects.order_by("weekday", "opens")
+        ),
+        Prefetch(
+            "opening_exceptions", queryset=OpeningException.objects.order_by("date")
+        ),
     )
 
 
@@ -97,7 +101,9 @@ def offer_detail(*, offer: OfferPage) -> dict:
 
 def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
     # Read relations through the page itself so previews show the unsaved draft.
-    slots = sorted(contact_point.opening_slots.all(), key=lambda s: (s.weekday, s.opens))
+    slots = sorted(
+        contact_point.opening_slots.all(), key=lambda s: (s.weekday, s.opens)
+    )
     exceptions = sorted(contact_point.opening_exceptions.all(), key=lambda e: e.date)
     offers = (
         visible_offers().filter(contact_points=contact_point).select_related("agency")

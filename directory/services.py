@@ -36,18 +36,29 @@ COORDINATOR_PAGE_PERMISSIONS = (
 # Editors draft and submit; coordinators approve and publish (the workflow below).
 EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page")
 MEDIA_PERMISSIONS = ("add_image", "choose_image", "add_document", "choose_document")
-TAXONOMY_MODELS = (Topic, TargetGroup, ResidenceStatus, District, Language, Responsibility)
+TAXONOMY_MODELS = (
+    Topic,
+    TargetGroup,
+    ResidenceStatus,
+    District,
+    Language,
+    Responsibility,
+)
 
 
 def _page_permissions(codenames) -> list[Permission]:
     return list(
-        Permission.objects.filter(content_type__app_label="wagtailcore", codename__in=codenames)
+        Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=codenames
+        )
     )
 
 
 def _grant_admin_and_media(group: Group) -> None:
     group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
     )
     root_collection = Collection.get_first_root_node()
     for permission in Permission.objects.filter(
@@ -70,7 +81,9 @@ def coordinators_group_ensure(*, home: Page) -> Group:
     content_types = ContentType.objects.get_for_models(*TAXONOMY_MODELS).values()
     group.permissions.add(*Permission.objects.filter(content_type__in=content_types))
     for permission in _page_permissions(COORDINATOR_PAGE_PERMISSIONS):
-        GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=home, permission=permission
+        )
 
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
     if not workflow.workflow_tasks.exists():
@@ -86,5 +99,7 @@ def agency_editors_group_ensure(*, agency: AgencyPage) -> Group:
     group, _created = Group.objects.get_or_create(name=f"Redaktion {agency.slug}")
     _grant_admin_and_media(group)
     for permission in _page_permissions(EDITOR_PAGE_PERMISSIONS):
-        GroupPagePermission.objects.get_or_create(group=group, page=agency, permission=permission)
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=agency, permission=permission
+        )
     return group

@@ -51,7 +51,9 @@ def topic_detail(request, *, home: HomePage, slug: str):
             "districts": selectors.districts_for_topic(topic=topic),
             "notice": notice,
             "offers": paginate(request, offers),
-            "pagination_query": urlencode({"district": district.slug}) if district else "",
+            "pagination_query": urlencode({"district": district.slug})
+            if district
+            else "",
         },
     )
 

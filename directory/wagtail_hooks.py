@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import District, Language, ResidenceStatus, Responsibility, TargetGroup, Topic
+from .models import (
+    District,
+    Language,
+    ResidenceStatus,
+    Responsibility,
+    TargetGroup,
+    Topic,
+)
 
 
 class TopicViewSet(SnippetViewSet):

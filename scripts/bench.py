@@ -19,11 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--offers", type=int, default=int(os.environ.get("BENCH_OFFERS", 10_000)))
+    parser.add_argument(
+        "--offers", type=int, default=int(os.environ.get("BENCH_OFFERS", 10_000))
+    )
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
 
-    os.environ.setdefault("WEGWEISER_VAR_DIR", tempfile.mkdtemp(prefix="wegweiser-bench-"))
+    os.environ.setdefault(
+        "WEGWEISER_VAR_DIR", tempfile.mkdtemp(prefix="wegweiser-bench-")
+    )
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -47,9 +51,13 @@ def main() -> None:
     call_command("migrate", "--noinput", verbosity=0, stdout=open(os.devnull, "w"))
     print(f"migrate: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    call_command("seed_demo", "--offers", str(args.offers), stdout=open(os.devnull, "w"))
+    call_command(
+        "seed_demo", "--offers", str(args.offers), stdout=open(os.devnull, "w")
+    )
     seconds = time.perf_counter() - started
-    print(f"seed_demo --offers {args.offers}: {seconds:.1f} s ({args.offers / seconds:.0f} offers/s)")
+    print(
+        f"seed_demo --offers {args.offers}: {seconds:.1f} s ({args.offers / seconds:.0f} offers/s)"
+    )
 
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
@@ -70,8 +78,12 @@ def main() -> None:
                 }
             )
     css = (ROOT / "static/css/site.css").stat().st_size
-    print(f"\nstatic: site.css {css} B, icons.svg {(ROOT / 'static/icons.svg').stat().st_size} B")
-    print(f"\n{'page':34} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'HTML B':>8}")
+    print(
+        f"\nstatic: site.css {css} B, icons.svg {(ROOT / 'static/icons.svg').stat().st_size} B"
+    )
+    print(
+        f"\n{'page':34} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'HTML B':>8}"
+    )
     for name, url in pages.items():
         timings = []
         for _ in range(args.requests):

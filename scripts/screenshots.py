@@ -19,16 +19,25 @@ PATHS = {
     "agency": "/{lang}/auslaenderbehoerde/",
 }
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=ARGS
+        )
+        page = browser.new_page(
+            viewport={"width": 360, "height": 740}, device_scale_factor=1
+        )
         for lang in ("de", "ar"):
             for name, path in PATHS.items():
                 response = page.goto(BASE + path.format(lang=lang))

@@ -45,4 +45,6 @@ def home(db):
 
 @pytest.fixture
 def agency(home):
-    return AgencyPageFactory(parent=home, title="Caritas Auental", title_de="Caritas Auental")
+    return AgencyPageFactory(
+        parent=home, title="Caritas Auental", title_de="Caritas Auental"
+    )

@@ -54,32 +54,55 @@ class Cluster:
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(
-            str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-            "-E", "UTF8", "--locale=C.UTF-8",
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
         )
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.dir / "server.log"), "-w", "start",
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "start",
         )
         return f"postgres://postgres@127.0.0.1:{self.port}/wegweiser"
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"
+            )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    os.environ.setdefault("DJANGO_DEBUG", "1")  # plain static storage; tests run DEBUG=False
+    os.environ.setdefault(
+        "DJANGO_DEBUG", "1"
+    )  # plain static storage; tests run DEBUG=False
     os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
-    os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
-    os.environ.setdefault("WEGWEISER_VAR_DIR", tempfile.mkdtemp(prefix="wegweiser-var-"))
+    os.environ.setdefault(
+        "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+    )
+    os.environ.setdefault(
+        "WEGWEISER_VAR_DIR", tempfile.mkdtemp(prefix="wegweiser-var-")
+    )
     if os.environ.get("DATABASE_URL") or os.environ.get("WEGWEISER_TEST_SQLITE"):
         return
     cluster = Cluster()

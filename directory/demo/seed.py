@@ -1,8 +1,8 @@
 """Builds the demo region "Landkreis Auental" from demo/places.py and demo/offers.py."""
 
 import itertools
-import zlib
 import logging
+import zlib
 from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -86,7 +86,9 @@ def seed_demo(*, offers: int | None = None, stdout=None) -> dict:
 def _seed_taxonomies() -> dict:
     languages = {
         item["code"]: Language.objects.create(
-            code=item["code"], native_name=item["native_name"], german_name=item["name_de"]
+            code=item["code"],
+            native_name=item["native_name"],
+            german_name=item["name_de"],
         )
         for item in places.LANGUAGES
     }
@@ -222,7 +224,9 @@ def _seed_agencies(home: HomePage, taxonomy: dict):
                 ]
             # Parental relations are written by the save in add_child: set them first.
             point.languages = [
-                taxonomy["languages"][c] for c in cp.get("languages", []) if c in taxonomy["languages"]
+                taxonomy["languages"][c]
+                for c in cp.get("languages", [])
+                if c in taxonomy["languages"]
             ]
             agency.add_child(instance=point)
             points[cp["slug"]] = point
@@ -304,14 +308,20 @@ def _seed_offers(agencies, points, taxonomy, *, total: int | None) -> int:
 def _set_relations(offer: OfferPage, item: dict, points, taxonomy) -> None:
     """Assign the many-to-many relations in memory; saving the page writes them."""
     offer.topics = [taxonomy["topics"][s] for s in item.get("topics", [])]
-    offer.target_groups = [taxonomy["target_groups"][s] for s in item.get("target_groups", [])]
+    offer.target_groups = [
+        taxonomy["target_groups"][s] for s in item.get("target_groups", [])
+    ]
     offer.residence_statuses = [
         taxonomy["residence_statuses"][s] for s in item.get("residence_statuses", [])
     ]
     offer.languages = [
-        taxonomy["languages"][c] for c in item.get("languages", []) if c in taxonomy["languages"]
+        taxonomy["languages"][c]
+        for c in item.get("languages", [])
+        if c in taxonomy["languages"]
     ]
-    offer.contact_points = [points[s] for s in item.get("contact_points", []) if s in points]
+    offer.contact_points = [
+        points[s] for s in item.get("contact_points", []) if s in points
+    ]
 
 
 RESPONSIBILITIES = [

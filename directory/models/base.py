@@ -25,7 +25,9 @@ def translated_field_names(model: type[models.Model]) -> list[str]:
 
 
 def other_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    return [
+        code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+    ]
 
 
 class TranslationStateMixin(models.Model):
@@ -80,7 +82,9 @@ class TranslationStateMixin(models.Model):
         if language == settings.LANGUAGE_CODE:
             return False
         own = getattr(self, f"{field}_{language}", None)
-        return not own and bool(getattr(self, f"{field}_{settings.LANGUAGE_CODE}", None))
+        return not own and bool(
+            getattr(self, f"{field}_{settings.LANGUAGE_CODE}", None)
+        )
 
     def sync_source_columns(self) -> None:
         """Keep the untranslated base column equal to the German text.
@@ -90,7 +94,9 @@ class TranslationStateMixin(models.Model):
         own admin search always see German.
         """
         for name in translated_field_names(type(self)):
-            self.__dict__[name] = getattr(self, f"{name}_{settings.LANGUAGE_CODE}", None) or ""
+            self.__dict__[name] = (
+                getattr(self, f"{name}_{settings.LANGUAGE_CODE}", None) or ""
+            )
 
     def save(self, *args, **kwargs):
         self.sync_source_columns()

@@ -12,16 +12,18 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     InlinePanel,
     MultiFieldPanel,
-    TabbedInterface,
     ObjectList,
+    TabbedInterface,
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from .base import HsdsIdMixin, TranslationStateMixin
+from .base import HsdsIdMixin, TranslationStateMixin, translated_field_names
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
+# Translated fields readers never see on the page itself.
+HIDDEN_TRANSLATED_FIELDS = {"seo_title", "search_description"}
 
 
 class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
@@ -38,6 +40,11 @@ class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         language = get_language()
         context["translation_status"] = self.translation_status(language)
+        context["has_fallback_text"] = any(
+            self.is_fallback(name, language)
+            for name in translated_field_names(type(self))
+            if name not in HIDDEN_TRANSLATED_FIELDS
+        )
         return context
 
 
@@ -162,7 +169,11 @@ class AgencyChildPage(DirectoryPage):
         """The agency, also for a preview of a page that is not saved yet."""
         if not self.agency_id:
             self.sync_agency()
-        return AgencyPage.objects.filter(pk=self.agency_id).first() if self.agency_id else None
+        return (
+            AgencyPage.objects.filter(pk=self.agency_id).first()
+            if self.agency_id
+            else None
+        )
 
     def full_clean(self, *args, **kwargs):
         self.sync_agency()
@@ -202,7 +213,11 @@ class ContactPointForm(WagtailAdminPageForm):
             data = getattr(form, "cleaned_data", None) or {}
             if not data or data.get("DELETE"):
                 continue
-            weekday, opens, closes = data.get("weekday"), data.get("opens"), data.get("closes")
+            weekday, opens, closes = (
+                data.get("weekday"),
+                data.get("opens"),
+                data.get("closes"),
+            )
             if weekday is None or opens is None or closes is None:
                 continue
             if closes <= opens:
@@ -288,9 +303,7 @@ class ContactPointPage(AgencyChildPage):
     has_hearing_loop = models.BooleanField(_("hearing loop"), default=False)
     accessibility_note = models.TextField(_("accessibility details"), blank=True)
     temporarily_closed = models.BooleanField(_("temporarily closed"), default=False)
-    closed_note = models.CharField(
-        _("note while closed"), max_length=300, blank=True
-    )
+    closed_note = models.CharField(_("note while closed"), max_length=300, blank=True)
 
     base_form_class = ContactPointForm
     content_panels = [
@@ -454,7 +467,9 @@ class OpeningException(Orderable):
             models.CheckConstraint(
                 condition=models.Q(closed=True)
                 | models.Q(
-                    opens__isnull=False, closes__isnull=False, closes__gt=models.F("opens")
+                    opens__isnull=False,
+                    closes__isnull=False,
+                    closes__gt=models.F("opens"),
                 ),
                 name="opening_exception_hours_valid",
                 violation_error_message=_(
@@ -489,7 +504,9 @@ class OfferPage(AgencyChildPage):
         ENDED = "ended", _("Ended")
 
     summary = models.CharField(_("short summary"), max_length=300, blank=True)
-    description = RichTextField(_("description"), blank=True, features=RICH_TEXT_FEATURES)
+    description = RichTextField(
+        _("description"), blank=True, features=RICH_TEXT_FEATURES
+    )
     topics = ParentalManyToManyField(
         "directory.Topic", verbose_name=_("topics"), blank=True, related_name="offers"
     )
@@ -608,7 +625,9 @@ class OfferPage(AgencyChildPage):
 class ContactPerson(Orderable):
     """A named person to contact about an offer (HSDS contact)."""
 
-    page = ParentalKey(OfferPage, related_name="contact_persons", on_delete=models.CASCADE)
+    page = ParentalKey(
+        OfferPage, related_name="contact_persons", on_delete=models.CASCADE
+    )
     name = models.CharField(_("name"), max_length=120)
     role = models.CharField(_("role"), max_length=120, blank=True)
     email = models.EmailField(_("email"), blank=True)

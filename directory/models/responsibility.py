@@ -102,5 +102,9 @@ class Responsibility(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.M
             and self.contact_point.agency_id != self.agency_id
         ):
             raise ValidationError(
-                {"contact_point": _("Choose a contact point of the responsible agency.")}
+                {
+                    "contact_point": _(
+                        "Choose a contact point of the responsible agency."
+                    )
+                }
             )

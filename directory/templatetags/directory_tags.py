@@ -30,7 +30,10 @@ def translated(obj, field: str) -> TranslatedText:
     own = getattr(obj, f"{field}_{language}", None)
     if own:
         return TranslatedText(own, language, False)
-    for fallback in (*settings.MODELTRANSLATION_FALLBACK_LANGUAGES, settings.LANGUAGE_CODE):
+    for fallback in (
+        *settings.MODELTRANSLATION_FALLBACK_LANGUAGES,
+        settings.LANGUAGE_CODE,
+    ):
         text = getattr(obj, f"{field}_{fallback}", None)
         if text:
             return TranslatedText(text, fallback, fallback != language)

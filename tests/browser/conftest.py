@@ -40,7 +40,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium.")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium."
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
@@ -58,7 +60,9 @@ def phone(browser):
         route.abort()
 
     # Any request that does not go to the live server is a bug (no third parties).
-    page.route(lambda url: not url.startswith("http://localhost:"), refuse_third_parties)
+    page.route(
+        lambda url: not url.startswith("http://localhost:"), refuse_third_parties
+    )
     page.blocked_requests = blocked
     yield page
     context.close()
@@ -79,7 +83,11 @@ def run_axe(page) -> list[dict]:
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result
     ]
 
@@ -100,23 +108,51 @@ def live_site(transactional_db, live_server):
     agency.save()
     topic = TopicFactory(slug="sprache")
     translate(topic, "name", de="Sprache", ar="اللغة")
-    translate(topic, "description", de="Deutschkurse und Sprachcafés", ar="دورات اللغة الألمانية")
+    translate(
+        topic,
+        "description",
+        de="Deutschkurse und Sprachcafés",
+        ar="دورات اللغة الألمانية",
+    )
     topic.save()
     point = ContactPointPageFactory(parent=agency, slug="zentrum")
-    translate(point, "title", de="Caritas-Zentrum Auenstadt", ar="مركز كاريتاس في آوئنشتات")
-    translate(point, "transport_hint", de="Bus 3, Haltestelle Marktplatz", ar="الحافلة 3، محطة ساحة السوق")
+    translate(
+        point, "title", de="Caritas-Zentrum Auenstadt", ar="مركز كاريتاس في آوئنشتات"
+    )
+    translate(
+        point,
+        "transport_hint",
+        de="Bus 3, Haltestelle Marktplatz",
+        ar="الحافلة 3، محطة ساحة السوق",
+    )
     point.save()
     for weekday in range(5):
-        OpeningSlot.objects.create(page=point, weekday=weekday, opens=time(9), closes=time(12))
+        OpeningSlot.objects.create(
+            page=point, weekday=weekday, opens=time(9), closes=time(12)
+        )
     offer = OfferPageFactory(parent=agency, slug="deutschkurs-frauen")
-    translate(offer, "title", de="Deutschkurs für Frauen mit Kinderbetreuung",
-              ar="دورة لغة ألمانية للنساء مع رعاية الأطفال")
-    translate(offer, "summary", de="Vormittags, mit Kinderbetreuung im Nebenraum.",
-              ar="في الصباح، مع رعاية الأطفال في الغرفة المجاورة.")
+    translate(
+        offer,
+        "title",
+        de="Deutschkurs für Frauen mit Kinderbetreuung",
+        ar="دورة لغة ألمانية للنساء مع رعاية الأطفال",
+    )
+    translate(
+        offer,
+        "summary",
+        de="Vormittags, mit Kinderbetreuung im Nebenraum.",
+        ar="في الصباح، مع رعاية الأطفال في الغرفة المجاورة.",
+    )
     translate(offer, "how_to_apply", de="Komm montags um 9 Uhr vorbei.")
     offer.save()
     offer.topics.add(topic)
     offer.contact_points.add(point)
     offer.languages.add(LanguageFactory(code="ar"))
     offer.save_revision().publish()
-    return {"home": home, "agency": agency, "offer": offer, "point": point, "topic": topic}
+    return {
+        "home": home,
+        "agency": agency,
+        "offer": offer,
+        "point": point,
+        "topic": topic,
+    }

@@ -94,10 +94,14 @@ def test_language_switcher_keeps_the_page(live_server, live_site, phone):
     phone.locator('.language-list a[hreflang="ar"]').click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("dir") == "rtl"
-    assert phone.locator("h1").inner_text() == "دورة لغة ألمانية للنساء مع رعاية الأطفال"
+    assert (
+        phone.locator("h1").inner_text() == "دورة لغة ألمانية للنساء مع رعاية الأطفال"
+    )
 
 
-def test_home_topics_and_search_work_without_javascript(live_server, live_site, no_js_phone):
+def test_home_topics_and_search_work_without_javascript(
+    live_server, live_site, no_js_phone
+):
     page = no_js_phone
     page.goto(live_server.url + "/ar/")
     screenshot(page, "home-ar-phone")
@@ -120,5 +124,7 @@ def test_home_and_contact_point_pass_axe(live_server, live_site, phone, language
         phone.goto(live_server.url + url)
         assert serious(run_axe(phone)) == [], url
         assert phone.evaluate(CONTRAST_JS) == [], url
-        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+        assert phone.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth"
+        ), url
     screenshot(phone, f"contact-point-{language}-phone")

@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from wagtail.users.models import UserProfile
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
+from wagtail.users.models import UserProfile
 
 from directory.models import ContactPointPage
 from tests.factories import ContactPointPageFactory
@@ -41,7 +41,9 @@ def slot(weekday, opens, closes):
     return {"weekday": str(weekday), "opens": opens, "closes": closes}
 
 
-def test_admin_edit_form_shows_language_picker_and_per_language_fields(admin_client, agency):
+def test_admin_edit_form_shows_language_picker_and_per_language_fields(
+    admin_client, agency
+):
     point = ContactPointPageFactory(parent=agency)
     body = admin_client.get(f"/admin/pages/{point.pk}/edit/").content.decode()
     assert 'name="title_de"' in body and 'name="title_ar"' in body
@@ -57,7 +59,8 @@ def test_valid_hours_are_saved(admin_client, agency):
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = ContactPointPage.objects.get(pk=point.pk).get_latest_revision_as_object()
     assert [
-        (s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}") for s in draft.opening_slots.all()
+        (s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}")
+        for s in draft.opening_slots.all()
     ] == [(0, "09:00", "12:00"), (0, "13:00", "15:00")]
 
 
@@ -69,10 +72,13 @@ def test_valid_hours_are_saved(admin_client, agency):
         ([slot(2, "10:00", "10:00")], "end after it starts"),
     ],
 )
-def test_bad_hours_are_refused_with_a_message_and_input_kept(admin_client, agency, slots, message):
+def test_bad_hours_are_refused_with_a_message_and_input_kept(
+    admin_client, agency, slots, message
+):
     point = ContactPointPageFactory(parent=agency)
     response = admin_client.post(
-        f"/admin/pages/{point.pk}/edit/", point_form(point, slots, street="Neue Straße 5")
+        f"/admin/pages/{point.pk}/edit/",
+        point_form(point, slots, street="Neue Straße 5"),
     )
     body = response.content.decode()
     assert response.status_code == 200  # the form again, not a 500
@@ -81,8 +87,12 @@ def test_bad_hours_are_refused_with_a_message_and_input_kept(admin_client, agenc
     assert not ContactPointPage.objects.get(pk=point.pk).opening_slots.exists()
 
 
-@pytest.mark.parametrize(("latitude", "longitude"), [("91", "10"), ("48", "200"), ("abc", "10")])
-def test_bad_coordinates_are_refused_with_a_message(admin_client, agency, latitude, longitude):
+@pytest.mark.parametrize(
+    ("latitude", "longitude"), [("91", "10"), ("48", "200"), ("abc", "10")]
+)
+def test_bad_coordinates_are_refused_with_a_message(
+    admin_client, agency, latitude, longitude
+):
     point = ContactPointPageFactory(parent=agency)
     response = admin_client.post(
         f"/admin/pages/{point.pk}/edit/",
@@ -128,12 +138,15 @@ def test_preview_of_an_edited_offer_shows_the_draft(admin_client, agency):
     assert "Geänderter Titel" in body
 
 
-def test_editor_saves_a_draft_and_the_public_page_stays_unchanged(admin_client, agency, client):
+def test_editor_saves_a_draft_and_the_public_page_stays_unchanged(
+    admin_client, agency, client
+):
     from tests.factories import OfferPageFactory
 
     offer = OfferPageFactory(parent=agency, title_de="Alter Titel")
     response = admin_client.post(
-        f"/admin/pages/{offer.pk}/edit/", offer_form(title_de="Entwurfstitel", slug=offer.slug)
+        f"/admin/pages/{offer.pk}/edit/",
+        offer_form(title_de="Entwurfstitel", slug=offer.slug),
     )
     assert response.status_code == 302
     assert offer.revisions.count() >= 1

@@ -24,7 +24,9 @@ def point(agency):
     OpeningSlot.objects.create(
         page=point, weekday=0, opens=time(14), closes=time(16), appointment_only=True
     )
-    OpeningSlot.objects.create(page=point, weekday=2, opens=time(8, 30), closes=time(11))
+    OpeningSlot.objects.create(
+        page=point, weekday=2, opens=time(8, 30), closes=time(11)
+    )
     return point
 
 
@@ -55,7 +57,9 @@ def test_after_the_last_slot_the_next_opening_is_another_day(point):
 
 
 def test_holiday_closes_a_normal_day(point):
-    OpeningException.objects.create(page=point, date=MONDAY, closed=True, note="Feiertag")
+    OpeningException.objects.create(
+        page=point, date=MONDAY, closed=True, note="Feiertag"
+    )
     state = opening_state(point, at=at(MONDAY, 10))
     assert not state.is_open
     assert state.exception_note == "Feiertag"
@@ -86,4 +90,6 @@ def test_next_opening_later_today_and_tomorrow_are_named_so(point):
     later_today = opening_state(point, at=at(MONDAY, 7))
     assert later_today.opens_today and not later_today.opens_tomorrow
     tomorrow = opening_state(point, at=at(date(2026, 11, 24), 20))  # Tuesday evening
-    assert tomorrow.opens_tomorrow and tomorrow.next_open == at(date(2026, 11, 25), 8, 30)
+    assert tomorrow.opens_tomorrow and tomorrow.next_open == at(
+        date(2026, 11, 25), 8, 30
+    )

@@ -51,7 +51,10 @@ def test_every_page_gets_its_own_hsds_id_also_when_copied(agency):
     ("field_values", "message"),
     [
         ({"min_age": 30, "max_age": 18}, "Mindestalter"),
-        ({"start_date": date(2026, 5, 1), "end_date": date(2026, 4, 1)}, "vor seinem Beginn"),
+        (
+            {"start_date": date(2026, 5, 1), "end_date": date(2026, 4, 1)},
+            "vor seinem Beginn",
+        ),
     ],
 )
 def test_offer_constraints_reject_inverted_ranges(agency, field_values, message):
@@ -76,13 +79,17 @@ def test_offer_with_a_fee_needs_the_fee_described(agency):
 def test_opening_slot_must_end_after_it_starts(agency):
     point = ContactPointPageFactory(parent=agency)
     with pytest.raises(IntegrityError), transaction.atomic():
-        OpeningSlot.objects.create(page=point, weekday=1, opens=time(12), closes=time(9))
+        OpeningSlot.objects.create(
+            page=point, weekday=1, opens=time(12), closes=time(9)
+        )
 
 
 def test_special_hours_need_both_times(agency):
     point = ContactPointPageFactory(parent=agency)
     with pytest.raises(IntegrityError), transaction.atomic():
-        OpeningException.objects.create(page=point, date=date(2026, 12, 24), closed=False)
+        OpeningException.objects.create(
+            page=point, date=date(2026, 12, 24), closed=False
+        )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +100,10 @@ def test_invalid_coordinates_are_rejected_with_a_message(agency, latitude, longi
     point.latitude, point.longitude = latitude, longitude
     with pytest.raises(ValidationError) as error:
         point.full_clean()
-    assert "latitude" in str(error.value).lower() or "longitude" in str(error.value).lower()
+    assert (
+        "latitude" in str(error.value).lower()
+        or "longitude" in str(error.value).lower()
+    )
 
 
 def test_invalid_coordinates_cannot_reach_the_database(agency):

@@ -33,13 +33,23 @@ def district(db):
 @pytest.fixture
 def offer(agency, topic, district):
     point = ContactPointPageFactory(
-        parent=agency, title="Caritas-Zentrum", title_de="Caritas-Zentrum", district=district
+        parent=agency,
+        title="Caritas-Zentrum",
+        title_de="Caritas-Zentrum",
+        district=district,
     )
     for weekday in range(7):
-        OpeningSlot.objects.create(page=point, weekday=weekday, opens=time(0), closes=time(23, 59))
+        OpeningSlot.objects.create(
+            page=point, weekday=weekday, opens=time(0), closes=time(23, 59)
+        )
     offer = OfferPageFactory(parent=agency)
     translate(offer, "title", de="Deutschkurs für Frauen", ar="دورة لغة ألمانية للنساء")
-    translate(offer, "summary", de="Mit Kinderbetreuung im Haus.", ar="مع رعاية الأطفال في المبنى.")
+    translate(
+        offer,
+        "summary",
+        de="Mit Kinderbetreuung im Haus.",
+        ar="مع رعاية الأطفال في المبنى.",
+    )
     translate(offer, "how_to_apply", de="Komm einfach vorbei.")
     offer.save()
     offer.topics.add(topic)
@@ -67,10 +77,23 @@ def test_root_redirects_to_a_language(client, home):
 
 @pytest.mark.parametrize(
     ("code", "direction"),
-    [("de", "ltr"), ("en", "ltr"), ("ar", "rtl"), ("fa", "rtl"), ("ps", "rtl"),
-     ("ckb", "rtl"), ("uk", "ltr"), ("ti", "ltr"), ("tr", "ltr"), ("ru", "ltr"), ("fr", "ltr")],
+    [
+        ("de", "ltr"),
+        ("en", "ltr"),
+        ("ar", "rtl"),
+        ("fa", "rtl"),
+        ("ps", "rtl"),
+        ("ckb", "rtl"),
+        ("uk", "ltr"),
+        ("ti", "ltr"),
+        ("tr", "ltr"),
+        ("ru", "ltr"),
+        ("fr", "ltr"),
+    ],
 )
-def test_every_language_has_its_home_page_with_lang_and_dir(client, home, code, direction):
+def test_every_language_has_its_home_page_with_lang_and_dir(
+    client, home, code, direction
+):
     response = client.get(f"/{code}/")
     assert response.status_code == 200
     assert html_attrs(response) == (code, direction)
@@ -89,7 +112,9 @@ def test_offer_page_in_german_shows_what_who_where_and_when(client, offer):
     assert "العربية" in body  # language the offer is delivered in
 
 
-def test_offer_page_in_arabic_is_rtl_translated_and_marks_german_fallback(client, offer):
+def test_offer_page_in_arabic_is_rtl_translated_and_marks_german_fallback(
+    client, offer
+):
     response = client.get(url_in(offer, "ar"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -97,7 +122,12 @@ def test_offer_page_in_arabic_is_rtl_translated_and_marks_german_fallback(client
     assert "دورة لغة ألمانية للنساء" in body
     assert "مع رعاية الأطفال في المبنى." in body
     # how_to_apply exists only in German: shown, marked as German, left-to-right
-    assert re.search(r'<p lang="de" dir="ltr" class="fallback">Komm einfach vorbei.', body)
+    assert re.search(
+        r'<p lang="de" dir="ltr" class="fallback">Komm einfach vorbei.', body
+    )
+    assert "notice-fallback" in body
+    german = client.get(url_in(offer, "de")).content.decode()
+    assert "notice-fallback" not in german
 
 
 def test_language_switcher_keeps_the_current_page(client, offer):
@@ -126,7 +156,9 @@ def test_home_lists_topics_with_offer_counts(client, offer, topic):
 
 
 def test_topic_page_lists_its_offers_and_filters_by_district(client, offer, district):
-    assert "Deutschkurs für Frauen" in client.get("/de/topics/sprache/").content.decode()
+    assert (
+        "Deutschkurs für Frauen" in client.get("/de/topics/sprache/").content.decode()
+    )
     body = client.get("/de/topics/sprache/?district=bergheim").content.decode()
     assert "Deutschkurs für Frauen" in body
     other = DistrictFactory(slug="talheim")
@@ -136,8 +168,15 @@ def test_topic_page_lists_its_offers_and_filters_by_district(client, offer, dist
 
 @pytest.mark.parametrize(
     "query",
-    ["?district=%00%ff", "?district=" + "x" * 5000, "?page=abc", "?page=-1", "?page=99999",
-     "?district=bergheim&district=talheim", "?%zz=1"],
+    [
+        "?district=%00%ff",
+        "?district=" + "x" * 5000,
+        "?page=abc",
+        "?page=-1",
+        "?page=99999",
+        "?district=bergheim&district=talheim",
+        "?%zz=1",
+    ],
 )
 def test_malformed_query_strings_never_fail(client, offer, query):
     response = client.get("/de/topics/sprache/" + query)
@@ -162,7 +201,9 @@ def test_agency_page_lists_contact_points_and_offers(client, offer, agency):
 
 
 def test_ended_and_draft_offers_are_not_listed(client, offer, agency, topic):
-    draft = OfferPageFactory(parent=agency, title="Entwurf", title_de="Entwurf", live=False)
+    draft = OfferPageFactory(
+        parent=agency, title="Entwurf", title_de="Entwurf", live=False
+    )
     draft.topics.add(topic)
     offer.status = "ended"
     offer.save_revision().publish()
@@ -171,7 +212,15 @@ def test_ended_and_draft_offers_are_not_listed(client, offer, agency, topic):
 
 
 @pytest.mark.parametrize(
-    "q", ["", " ", "<script>alert(1)</script>", "' OR 1=1 --", "\u202e\u0000dورة", "x" * 10_000]
+    "q",
+    [
+        "",
+        " ",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "\u202e\u0000dورة",
+        "x" * 10_000,
+    ],
 )
 def test_search_page_handles_odd_input(client, offer, q):
     response = client.get("/de/search/", {"q": q})
@@ -181,7 +230,10 @@ def test_search_page_handles_odd_input(client, offer, q):
 
 def test_search_page_finds_offers_in_the_reader_language_and_german(client, offer):
     assert "دورة لغة" in client.get("/ar/search/", {"q": "دورة لغة"}).content.decode()
-    assert "Deutschkurs" in client.get("/ar/search/", {"q": "Deutschkurs"}).content.decode()
+    assert (
+        "Deutschkurs"
+        in client.get("/ar/search/", {"q": "Deutschkurs"}).content.decode()
+    )
 
 
 def test_agency_page_paginates_many_offers(client, agency):
@@ -191,3 +243,11 @@ def test_agency_page_paginates_many_offers(client, agency):
     second = client.get(url_in(agency, "de") + "?page=2").content.decode()
     assert "Kurs 00" in first and "Kurs 24" not in first
     assert "Kurs 24" in second and 'rel="prev"' in second
+
+
+def test_not_found_page_is_in_the_reader_language_with_the_site_layout(client, home):
+    response = client.get("/ar/gibt-es-nicht/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert html_attrs(response) == ("ar", "rtl")
+    assert 'href="/ar/topics/"' in body

@@ -34,10 +34,15 @@ PAGE_RULES = {
         "point_a": set(),
         "offer_b": {"edit"},
     },
-    "no_role": {name: set() for name in ("home", "agency_a", "offer_a", "point_a", "offer_b")},
+    "no_role": {
+        name: set() for name in ("home", "agency_a", "offer_a", "point_a", "offer_b")
+    },
 }
 SNIPPET_RULES = {
-    "coordinator": {"topic": set(SNIPPET_ACTIONS), "responsibility": set(SNIPPET_ACTIONS)},
+    "coordinator": {
+        "topic": set(SNIPPET_ACTIONS),
+        "responsibility": set(SNIPPET_ACTIONS),
+    },
     "editor_a": {"topic": set(), "responsibility": set()},
     "editor_b": {"topic": set(), "responsibility": set()},
     "no_role": {"topic": set(), "responsibility": set()},
@@ -79,7 +84,9 @@ def test_page_permissions(world, role):
     objects, users = world
     for name, expected in PAGE_RULES[role].items():
         actual = allowed_page_actions(objects[name].specific, users[role])
-        assert actual == expected, f"{role} on {name}: {sorted(actual)} != {sorted(expected)}"
+        assert actual == expected, (
+            f"{role} on {name}: {sorted(actual)} != {sorted(expected)}"
+        )
 
 
 @pytest.mark.parametrize("role", SNIPPET_RULES)
@@ -87,7 +94,11 @@ def test_taxonomy_and_responsibility_permissions(world, role):
     _objects, users = world
     user = users[role]
     for model, expected in SNIPPET_RULES[role].items():
-        actual = {action for action in SNIPPET_ACTIONS if user.has_perm(f"directory.{action}_{model}")}
+        actual = {
+            action
+            for action in SNIPPET_ACTIONS
+            if user.has_perm(f"directory.{action}_{model}")
+        }
         assert actual == expected, f"{role} on {model}"
 
 

@@ -27,16 +27,23 @@ def test_demo_region_has_the_promised_size_and_links(seeded, db):
     assert len({a.agency_type for a in AgencyPage.objects.all()}) >= 4
     # relations really reach the database
     assert all(topic.offer_count > 0 for topic in topics_with_offer_counts())
-    assert OfferPage.objects.filter(contact_points__isnull=False).distinct().count() >= 100
+    assert (
+        OfferPage.objects.filter(contact_points__isnull=False).distinct().count() >= 100
+    )
     assert ContactPointPage.objects.filter(languages__code="ar").exists()
-    assert Site.objects.get(is_default_site=True).root_page.specific_class.__name__ == "HomePage"
+    assert (
+        Site.objects.get(is_default_site=True).root_page.specific_class.__name__
+        == "HomePage"
+    )
 
 
 @pytest.mark.parametrize("language", ["de", "en", "ar", "uk"])
 def test_demo_content_is_translated(seeded, db, language):
     untranslated = OfferPage.objects.filter(**{f"title_{language}__in": ["", None]})
     assert not untranslated.exists()
-    assert not OfferPage.objects.filter(**{f"summary_{language}__in": ["", None]}).exists()
+    assert not OfferPage.objects.filter(
+        **{f"summary_{language}__in": ["", None]}
+    ).exists()
     assert not Topic.objects.filter(**{f"name_{language}__in": ["", None]}).exists()
     offer = OfferPage.objects.first()
     assert offer.translation_status(language) in ("source", "current")
@@ -56,4 +63,3 @@ def test_seed_refuses_to_run_twice_unless_asked_to_skip(seeded, db):
         call_command("seed_demo")
     call_command("seed_demo", "--if-empty")
     assert OfferPage.objects.count() == before
-

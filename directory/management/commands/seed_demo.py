@@ -35,4 +35,6 @@ class Command(BaseCommand):
         counts = seed_demo(offers=offers)
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{value} {key}" for key, value in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Demo region created in {elapsed:.1f} s: {summary}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo region created in {elapsed:.1f} s: {summary}.")
+        )

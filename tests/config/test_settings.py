@@ -1,0 +1,72 @@
+"""Configuration from the environment: production checks, required secrets, email URLs."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "ALLOWED_HOSTS": "wegweiser.example",
+    "BEHIND_HTTPS_PROXY": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_checks_pass_with_a_production_environment():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_without_secret_key_refuses_to_start():
+    env = dict(PRODUCTION, SECRET_KEY="")
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp+tls://user:p%40ss@mail.example:587", "smtp 587 user p@ss True"),
+        ("console:", "console"),
+    ],
+)
+def test_email_url_is_understood(url, expected):
+    code = (
+        "from django.conf import settings as s; b = s.EMAIL_BACKEND.split('.')[-2];"
+        "print(b if b != 'smtp' else f'{b} {s.EMAIL_PORT} {s.EMAIL_HOST_USER} "
+        "{s.EMAIL_HOST_PASSWORD} {s.EMAIL_USE_TLS}')"
+    )
+    result = manage("shell", "-c", code, DJANGO_DEBUG="1", EMAIL_URL=url)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_unsupported_email_url_is_a_clear_error():
+    result = manage("check", DJANGO_DEBUG="1", EMAIL_URL="pigeon://coop")
+    assert result.returncode != 0 and "EMAIL_URL scheme 'pigeon'" in result.stderr
+
+
+def test_migrations_are_complete():
+    result = manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stdout + result.stderr
