@@ -21,7 +21,8 @@ PRODUCTION = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    skip = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in skip}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
