@@ -61,9 +61,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PORT = int(env("PORT", "8000"))
 
 INSTALLED_APPS = [
-    # modeltranslation must come before django.contrib.admin and the apps it translates;
-    # wagtail_modeltranslation.migrate replaces `migrate` so Wagtail's page table gets the
-    # per-language columns (run it with --noinput).
+    # modeltranslation must come before django.contrib.admin and the apps it
+    # translates; wagtail_modeltranslation.migrate replaces `migrate` so Wagtail's
+    # page table gets the per-language columns (run it with --noinput).
     "wagtail_modeltranslation",
     "wagtail_modeltranslation.makemigrations",
     "wagtail_modeltranslation.migrate",
@@ -140,7 +140,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        "NAME": (
+            "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        )
     },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -257,6 +259,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "wegweiser@localhost")
 # --- Search (the public search engine; see search/) ---------------------------------
 SEARCH_URL = env("SEARCH_URL", "")
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", "wegweiser")
+# Seconds to wait for the engine per request, and to skip it after a failure.
+SEARCH_TIMEOUT = float(env("SEARCH_TIMEOUT", "10"))
+SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
@@ -286,5 +291,6 @@ LOGGING = {
         # Page-created lines and per-task state changes drown out what matters.
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        "elastic_transport": {"level": "WARNING"},
     },
 }

@@ -1,4 +1,6 @@
-"""URL configuration: admin and health outside, public pages per language (/de/, /ar/…)."""
+"""URL configuration: admin and health outside, public pages per language
+(/de/, /ar/…).
+"""
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
@@ -19,6 +21,9 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", healthz, name="healthz"),
+    path("api/search/", search_views.search_api, name="search-api"),
+    path("api/search/suggest/", search_views.suggest_api, name="search-suggest"),
+    path("api/openapi.json", search_views.openapi, name="openapi"),
 ]
 
 if settings.DEBUG:
@@ -27,6 +32,6 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
-    path("search/", search_views.search, name="search"),
+    path("search/", search_views.search_page, name="search"),
     path("", include(wagtail_urls)),
 )

@@ -5,7 +5,9 @@ from django.utils.translation import get_language, get_language_bidi, get_langua
 
 
 def switch_language_path(path: str, code: str) -> str:
-    """``path`` with its language prefix replaced by ``code`` (same page, other language)."""
+    """``path`` with its language prefix replaced by ``code``
+    (same page, other language).
+    """
     codes = {language for language, _name in settings.LANGUAGES}
     parts = path.split("/", 2)
     if len(parts) > 1 and parts[1] in codes:

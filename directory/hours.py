@@ -1,4 +1,6 @@
-"""Opening state of a contact point at a given moment, from weekly slots and exceptions."""
+"""Opening state of a contact point at a given moment, from weekly slots and
+exceptions.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta

@@ -1,4 +1,6 @@
-"""Locale middleware that answers 404 for unknown language prefixes instead of redirecting."""
+"""Locale middleware that answers 404 for unknown language prefixes instead of
+redirecting.
+"""
 
 import re
 
@@ -10,7 +12,9 @@ NOT_LANGUAGES = {"api", "static", "media"}
 
 
 class DirectoryLocaleMiddleware(LocaleMiddleware):
-    """``/xx/…`` for a language we do not serve is a 404, not a redirect to ``/de/xx/…``."""
+    """``/xx/…`` for a language we do not serve is a 404, not a redirect to
+    ``/de/xx/…``.
+    """
 
     def process_response(self, request, response):
         match = LANGUAGE_LIKE.match(request.path_info)

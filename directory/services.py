@@ -1,4 +1,6 @@
-"""Writes with side effects for the directory: editor groups and the approval workflow."""
+"""Writes with side effects for the directory:
+editor groups and the approval workflow.
+"""
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType

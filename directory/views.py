@@ -16,7 +16,9 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 def paginate(request, items, *, per_page: int = PAGE_SIZE):
-    """A page of ``items``; bad or out-of-range ``page`` values fall back to a valid page."""
+    """A page of ``items``;
+    bad or out-of-range ``page`` values fall back to a valid page.
+    """
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 

@@ -1,8 +1,8 @@
 """Benchmarks: seed time for a large region, then per-page latency, queries and bytes.
 
 Usage: .venv/bin/python scripts/bench.py [--offers N] [--requests R]
-Runs against a throw-away SQLite database in a temporary directory (or DATABASE_URL if set;
-that database must be empty). Prints figures; asserts nothing.
+Runs against a throw-away SQLite database in a temporary directory (or DATABASE_URL
+if set; that database must be empty). Prints figures; asserts nothing.
 """
 
 import argparse
@@ -23,8 +23,25 @@ def main() -> None:
         "--offers", type=int, default=int(os.environ.get("BENCH_OFFERS", 10_000))
     )
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--search-requests", type=int, default=10)
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--skip-relevance", action="store_true")
     args = parser.parse_args()
 
+    engine_process = None
+    if not args.skip_search and not os.environ.get("SEARCH_URL"):
+        from search.local_engine import LocalEngine
+
+        engine_process = LocalEngine().start()
+        os.environ["SEARCH_URL"] = engine_process.url
+    try:
+        run(args)
+    finally:
+        if engine_process is not None:
+            engine_process.stop()
+
+
+def run(args) -> None:
     os.environ.setdefault(
         "WEGWEISER_VAR_DIR", tempfile.mkdtemp(prefix="wegweiser-bench-")
     )
@@ -56,8 +73,17 @@ def main() -> None:
     )
     seconds = time.perf_counter() - started
     print(
-        f"seed_demo --offers {args.offers}: {seconds:.1f} s ({args.offers / seconds:.0f} offers/s)"
+        f"seed_demo --offers {args.offers}: {seconds:.1f} s "
+        f"({args.offers / seconds:.0f} offers/s)"
     )
+    if settings.SEARCH_URL:
+        from search.indexing import rebuild
+
+        result = rebuild()
+        print(
+            f"search_rebuild: {result['documents']} offers in {result['seconds']:.1f} s "
+            f"({result['documents'] / result['seconds']:.0f} offers/s)"
+        )
 
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
@@ -70,19 +96,25 @@ def main() -> None:
                 {
                     f"home ({language})": f"/{language}/",
                     f"topic listing ({language})": f"/{language}/topics/sprache/",
-                    f"topic listing page 20 ({language})": f"/{language}/topics/sprache/?page=20",
+                    f"topic listing page 20 ({language})": (
+                        f"/{language}/topics/sprache/?page=20"
+                    ),
                     f"offer ({language})": offer.url,
                     f"contact point ({language})": point.url,
                     f"agency ({language})": offer.agency.url,
                     f"search 'deutsch' ({language})": f"/{language}/search/?q=deutsch",
                 }
             )
+    if settings.SEARCH_URL:
+        pages.update({"search page 'deutsch' (de)": "/de/search/?q=deutsch"})
     css = (ROOT / "static/css/site.css").stat().st_size
     print(
-        f"\nstatic: site.css {css} B, icons.svg {(ROOT / 'static/icons.svg').stat().st_size} B"
+        f"\nstatic: site.css {css} B, "
+        f"icons.svg {(ROOT / 'static/icons.svg').stat().st_size} B"
     )
     print(
-        f"\n{'page':34} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'HTML B':>8}"
+        f"\n{'page':34} {'status':>6} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'queries':>8} {'HTML B':>8}"
     )
     for name, url in pages.items():
         timings = []
@@ -98,6 +130,92 @@ def main() -> None:
             f"{name:34} {response.status_code:>6} {statistics.median(timings):>8.1f} "
             f"{p95:>8.1f} {len(queries):>8} {len(response.content):>8}"
         )
+    if settings.SEARCH_URL:
+        bench_search(client, args.search_requests)
+        if not args.skip_relevance:
+            from django.test.utils import override_settings
+
+            with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
+                bench_relevance()
+
+
+SEARCH_QUERIES = [
+    ("de", "Deutschkurs für Frauen mit Kinderbetreuung"),
+    ("de", "Beratung Aufenthalt"),
+    ("en", "legal advice"),
+    ("ar", "دورة لغة"),
+    ("uk", "юрист"),
+    ("de", ""),  # facets only
+]
+
+
+def bench_search(client, requests: int) -> None:
+    """API latency, the engine's share of it, and database queries per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from search import engine
+
+    es = engine.client()
+    engine_time = []
+    original = es.search
+
+    def timed_search(*a, **kw):
+        started = time.perf_counter()
+        try:
+            return original(*a, **kw)
+        finally:
+            engine_time.append((time.perf_counter() - started) * 1000)
+
+    es.search = timed_search
+    print(
+        f"\n{'search API':52} {'p50 ms':>8} {'p95 ms':>8} {'engine':>8} {'ours':>6} {'queries':>7} {'hits':>6}"
+    )
+    try:
+        for language, query in SEARCH_QUERIES:
+            params = {"q": query, "lang": language}
+            if not query:
+                params.update({"topic": "sprache", "free": "true"})
+            client.get("/api/search/", params)  # warm up
+            totals, engines = [], []
+            for _ in range(requests):
+                engine_time.clear()
+                started = time.perf_counter()
+                response = client.get("/api/search/", params)
+                totals.append((time.perf_counter() - started) * 1000)
+                engines.append(sum(engine_time))
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/api/search/", params)
+            data = response.json()
+            totals.sort()
+            own = statistics.median(
+                t - e for t, e in zip(totals, sorted(engines), strict=False)
+            )
+            label = f"{language}: {query or 'topic=sprache&free=true'}"[:52]
+            p95 = totals[min(len(totals) - 1, int(len(totals) * 0.95))]
+            print(
+                f"{label:52} {statistics.median(totals):>8.0f} {p95:>8.0f} "
+                f"{statistics.median(engines):>8.0f} {own:>6.1f} {len(queries):>7} "
+                f"{data['count']:>6}{'  DEGRADED' if data['degraded'] else ''}"
+            )
+    finally:
+        es.search = original
+
+
+def bench_relevance() -> None:
+    from tests.search import relevance
+
+    pages, questions = relevance.load()
+    relevance.build_index(pages)
+    started = time.perf_counter()
+    figures = relevance.evaluate(questions)
+    print(f"\nrelevance (integreat-qa dev questions with answers, {len(pages)} pages):")
+    for language, figure in figures.items():
+        print(
+            f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  MRR {figure['mrr']:.2f}  "
+            f"({figure['questions']} questions)"
+        )
+    print(f"  ({time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -1,35 +1,528 @@
-"""Query building for the public search; for now the database matcher used as fallback."""
+"""Building and running searches: the engine first, the database when it cannot answer."""
 
-import unicodedata
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.utils.translation import get_language
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape
 
 from directory.models import OfferPage
 from directory.selectors import visible_offers
 
-MAX_QUERY_LENGTH = 200
+from . import engine
+from .documents import OPEN_TO_ALL, minute_of_week
+from .labels import label, labels, synonym_groups
+
+log = logging.getLogger(__name__)
+
+MAX_WINDOW = 10_000  # Elasticsearch's default max_result_window
+# How many of the query's words long texts must contain: all of one or two words, half
+# of a longer question (people type whole questions).
+LONG_MATCH = "2<50%"
+FACET_FIELDS = {
+    "topic": "topics",
+    "target_group": "target_groups",
+    "residence_status": "residence_statuses",
+    "district": "districts",
+    "language": "languages",
+    "free": "is_free",
+    "format": "format",
+    "wheelchair": "wheelchair",
+}
+FORMATS_MATCHING = {
+    "in_person": ["in_person", "hybrid"],
+    "online": ["online", "hybrid"],
+    "hybrid": ["hybrid"],
+}
+SOURCE_FIELDS = [
+    "id",
+    "path",
+    "title",
+    "summary",
+    "agency",
+    "topics",
+    "format",
+    "is_free",
+    "districts",
+]
 
 
-def clean_query(raw: str) -> str:
-    """Trim, drop control characters and collapse whitespace; at most 200 characters."""
-    text = "".join(
-        " " if unicodedata.category(char).startswith(("C", "Z")) else char
-        for char in raw[: MAX_QUERY_LENGTH * 4]
+@dataclass
+class SearchRequest:
+    query: str = ""
+    language: str = "de"
+    facets: dict[str, list[str]] = field(default_factory=dict)  # topic, district, …
+    free: bool | None = None
+    format: str = ""
+    wheelchair: bool | None = None
+    open_now: bool = False
+    open_on: str = ""
+    sort: str = "relevance"
+    point: tuple[float, float] | None = None  # (lat, lon)
+    page: int = 1
+    page_size: int = 20
+    now: datetime | None = None
+
+    @classmethod
+    def from_form(cls, data: dict, *, language: str) -> "SearchRequest":
+        facets = {
+            name: data[name]
+            for name in (
+                "topic",
+                "target_group",
+                "residence_status",
+                "district",
+                "language",
+            )
+            if data.get(name)
+        }
+        point = None
+        if data.get("lat") is not None:
+            point = (data["lat"], data["lon"])
+        elif data.get("near"):
+            point = district_point(data["near"])
+        sort = data.get("sort") or "relevance"
+        return cls(
+            query=data.get("q") or "",
+            language=data.get("lang") or language,
+            facets=facets,
+            free=data.get("free"),
+            format=data.get("format") or "",
+            wheelchair=data.get("wheelchair"),
+            open_now=bool(data.get("open_now")),
+            open_on=data.get("open_on") or "",
+            sort=sort if (sort != "distance" or point) else "relevance",
+            point=point,
+            page=data.get("page") or 1,
+            page_size=data.get("page_size") or 20,
+        )
+
+
+@dataclass
+class SearchResponse:
+    count: int
+    results: list[dict]
+    facets: dict[str, list[dict]]
+    page: int
+    page_size: int
+    degraded: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.count, MAX_WINDOW) / self.page_size))
+
+
+def district_point(slug: str) -> tuple[float, float] | None:
+    point = labels().get("district", {}).get("points", {}).get(slug)
+    return tuple(point) if point else None
+
+
+def search(request: SearchRequest) -> SearchResponse:
+    """Answer from the engine; if it is unavailable, from the database (``degraded``)."""
+    if settings.SEARCH_URL and engine.breaker.allows():
+        try:
+            response = engine_search(request)
+        except (engine.SearchUnavailable, *engine.ENGINE_ERRORS) as error:
+            engine.breaker.failed(error)
+        else:
+            engine.breaker.succeeded()
+            return response
+    return database_search(request)
+
+
+# --- engine -------------------------------------------------------------------------
+
+
+def _synonym_variants(query: str, language: str, limit: int = 6) -> list[str]:
+    """The query plus versions with a word or phrase swapped for its synonyms."""
+    lowered = f" {query.lower()} "
+    variants = [query]
+    for group_language, terms in synonym_groups():
+        if group_language not in (language, settings.LANGUAGE_CODE):
+            continue
+        for term in terms:
+            if f" {term} " in lowered:
+                for other in terms:
+                    if other != term and len(variants) < limit:
+                        variants.append(
+                            lowered.replace(f" {term} ", f" {other} ").strip()
+                        )
+    return variants
+
+
+def _text_clause(query: str, language: str) -> dict:
+    languages = [language] if language == settings.LANGUAGE_CODE else [language, "de"]
+    short_fields, long_fields, prefix_fields = [], [], []
+    for code in languages:
+        weight = (
+            1.0 if code == language else 0.6
+        )  # German fallback ranks a little lower
+        short_fields += [
+            f"title.{code}^{4 * weight:g}",
+            f"summary.{code}^{2 * weight:g}",
+        ]
+        long_fields += [f"body.{code}^{weight:g}", f"agency.{code}^{weight:g}"]
+        prefix_fields += [
+            f"title.{code}.prefix^{2 * weight:g}",
+            f"summary.{code}.prefix^{weight:g}",
+            f"body.{code}.prefix^{weight:g}",
+        ]
+    return {
+        "bool": {
+            "should": [
+                # Typo tolerance on the short fields only: fuzzy matching over long text
+                # is slow and finds noise.
+                {
+                    "multi_match": {
+                        "query": query,
+                        "fields": short_fields,
+                        "fuzziness": "AUTO",
+                        "prefix_length": 1,
+                        "minimum_should_match": "2<75%",
+                    }
+                },
+                {
+                    "multi_match": {
+                        "query": query,
+                        "fields": long_fields,
+                        "minimum_should_match": LONG_MATCH,
+                    }
+                },
+                {
+                    "multi_match": {
+                        "query": query,
+                        "fields": prefix_fields,
+                        "minimum_should_match": LONG_MATCH,
+                    }
+                },
+                {
+                    "multi_match": {
+                        "query": query,
+                        "type": "phrase",
+                        "fields": [f"title.{c}^6" for c in languages],
+                    }
+                },
+                # Any one important word in a title: short titles rarely hold every
+                # word of a question.
+                {
+                    "multi_match": {
+                        "query": query,
+                        "fields": [
+                            *(
+                                f"title.{c}^{1 if c == language else 0.6:g}"
+                                for c in languages
+                            ),
+                            *(
+                                f"title.{c}.prefix^{0.5 if c == language else 0.3:g}"
+                                for c in languages
+                            ),
+                        ],
+                    }
+                },
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _facet_filters(request: SearchRequest) -> dict[str, dict]:
+    filters: dict[str, dict] = {}
+    for name, values in request.facets.items():
+        if name == "residence_status":
+            values = [*values, OPEN_TO_ALL]
+        filters[name] = {"terms": {FACET_FIELDS[name]: values}}
+    if request.free is not None:
+        filters["free"] = {"term": {"is_free": request.free}}
+    if request.format:
+        filters["format"] = {"terms": {"format": FORMATS_MATCHING[request.format]}}
+    if request.wheelchair:
+        filters["wheelchair"] = {"term": {"wheelchair": True}}
+    return filters
+
+
+def build_query(request: SearchRequest) -> dict:
+    """The request body for the engine (documented Elasticsearch query DSL only)."""
+    must = []
+    if request.query:
+        variants = _synonym_variants(request.query, request.language)
+        must.append(
+            {
+                "bool": {
+                    "should": [_text_clause(v, request.language) for v in variants],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    filters = []
+    if request.open_now:
+        now = timezone.localtime(request.now or timezone.now())
+        filters.append({"term": {"open_ranges": minute_of_week(now)}})
+    if request.open_on:
+        filters.append({"term": {"open_days": request.open_on}})
+    facet_filters = _facet_filters(request)
+    aggs = {}
+    for name, field_name in FACET_FIELDS.items():
+        others = [f for other, f in facet_filters.items() if other != name]
+        aggs[name] = {
+            "filter": {"bool": {"filter": others}} if others else {"match_all": {}},
+            "aggs": {"values": {"terms": {"field": field_name, "size": 100}}},
+        }
+    size = request.page_size
+    start = min((request.page - 1) * size, MAX_WINDOW - size)
+    body: dict = {
+        "query": {"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+        "post_filter": {"bool": {"filter": list(facet_filters.values())}},
+        "aggs": aggs,
+        "from": max(start, 0),
+        "size": size,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }
+    if request.query:
+        lang = request.language
+        fields = {f"{f}.{lang}": {} for f in ("title", "summary", "body")}
+        if lang != settings.LANGUAGE_CODE:
+            fields.update({f"{f}.de": {} for f in ("summary", "body")})
+        body["highlight"] = {
+            "encoder": "html",
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "fragment_size": 160,
+            "number_of_fragments": 1,
+            "require_field_match": False,
+            "fields": fields,
+        }
+    if request.sort == "distance" and request.point:
+        lat, lon = request.point
+        body["sort"] = [
+            {
+                "_geo_distance": {
+                    "locations": {"lat": lat, "lon": lon},
+                    "order": "asc",
+                    "unit": "m",
+                    "ignore_unmapped": True,
+                }
+            },
+            {"sort_title": "asc"},
+        ]
+    else:
+        body["sort"] = ["_score", {"sort_title": "asc"}]
+    return body
+
+
+def _pick(texts: dict, language: str) -> tuple[str, str]:
+    """(text, its language): the reader's language, else German, else any."""
+    for code in (language, settings.LANGUAGE_CODE):
+        if texts.get(code):
+            return texts[code], code
+    for code, text in texts.items():
+        return text, code
+    return "", language
+
+
+def _result(hit: dict, request: SearchRequest) -> dict:
+    source, language = hit["_source"], request.language
+    title, title_lang = _pick(source.get("title", {}), language)
+    summary, summary_lang = _pick(source.get("summary", {}), language)
+    agency, _agency_lang = _pick(source.get("agency", {}), language)
+    highlights = hit.get("highlight", {})
+    snippet = next(
+        (
+            highlights[key][0]
+            for key in (
+                f"summary.{language}",
+                f"body.{language}",
+                "summary.de",
+                "body.de",
+            )
+            if key in highlights
+        ),
+        "",
     )
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    result = {
+        "id": source["id"],
+        "title": title,
+        "title_language": title_lang,
+        "url": f"/{language}/{source['path']}",
+        "summary": summary,
+        "summary_language": summary_lang,
+        "agency": agency,
+        "topics": [
+            {"slug": s, "name": label("topic", s, language)} for s in source["topics"]
+        ],
+        "is_free": source.get("is_free"),
+        "format": source.get("format"),
+        "highlight": {
+            "title": highlights.get(f"title.{language}", [escape(title)])[0],
+            "snippet": snippet,
+        },
+    }
+    if request.sort == "distance" and request.point and hit.get("sort"):
+        distance = hit["sort"][0]
+        if isinstance(distance, int | float) and math.isfinite(distance):
+            result["distance_m"] = round(distance)
+    return result
 
 
-def database_search(query: str) -> QuerySet[OfferPage]:
-    """Visible offers whose title or summary contain every word, in the current
-    language or in German."""
-    languages = {get_language() or settings.LANGUAGE_CODE, settings.LANGUAGE_CODE}
+def _facets(aggregations: dict, request: SearchRequest) -> dict[str, list[dict]]:
+    facets = {}
+    selected_values = {
+        **request.facets,
+        "free": ["true"] if request.free else [],
+        "format": [request.format] if request.format else [],
+        "wheelchair": ["true"] if request.wheelchair else [],
+    }
+    for name in FACET_FIELDS:
+        buckets = aggregations.get(name, {}).get("values", {}).get("buckets", [])
+        counts = {
+            str(b.get("key_as_string", b["key"])).lower(): b["doc_count"]
+            for b in buckets
+        }
+        if name == "residence_status":
+            open_to_all = counts.pop(OPEN_TO_ALL, 0)
+            counts = {key: value + open_to_all for key, value in counts.items()}
+        if name in ("free", "wheelchair"):
+            counts = {"true": counts.get("true", 0)}
+        selected = set(selected_values.get(name, []))
+        facets[name] = [
+            {
+                "value": key,
+                "label": label(name, key, request.language),
+                "count": count,
+                "selected": key in selected,
+            }
+            for key, count in counts.items()
+            if count > 0 or key in selected  # the engine may ignore min_doc_count
+        ]
+        order = labels().get(name, {}).get("order")
+        if order:
+            position = {slug: i for i, slug in enumerate(order)}
+            facets[name].sort(
+                key=lambda item: position.get(item["value"], len(position))
+            )
+    return facets
+
+
+def engine_search(request: SearchRequest) -> SearchResponse:
+    client = engine.client()
+    response = client.search(index=engine.alias_name(), body=build_query(request))
+    hits = response["hits"]
+    return SearchResponse(
+        count=hits["total"]["value"],
+        results=[_result(hit, request) for hit in hits["hits"]],
+        facets=_facets(response.get("aggregations", {}), request),
+        page=request.page,
+        page_size=request.page_size,
+    )
+
+
+def suggest(prefix: str, language: str, *, size: int = 8) -> list[dict]:
+    """Completion suggestions (offer titles) in the reader's language and German."""
+    if not prefix or not settings.SEARCH_URL or not engine.breaker.allows():
+        return []
+    completion: dict = {
+        "field": "suggest",
+        "size": size,
+        "skip_duplicates": True,
+        "contexts": {"lang": list({language, settings.LANGUAGE_CODE})},
+    }
+    if len(prefix) >= 4:
+        completion["fuzzy"] = {"fuzziness": 1}
+    try:
+        response = engine.client().search(
+            index=engine.alias_name(),
+            suggest={"offers": {"prefix": prefix, "completion": completion}},
+            source=["path"],
+        )
+    except (engine.SearchUnavailable, *engine.ENGINE_ERRORS) as error:
+        engine.breaker.failed(error)
+        return []
+    options = response.get("suggest", {}).get("offers", [{}])[0].get("options", [])
+    return [
+        {"text": option["text"], "url": f"/{language}/{option['_source']['path']}"}
+        for option in options
+    ]
+
+
+# --- database fallback -------------------------------------------------------------------
+
+
+def database_search(request: SearchRequest) -> SearchResponse:
+    """Simpler matching in the database: every word in title, summary or description."""
+    languages = {request.language, settings.LANGUAGE_CODE}
     offers = visible_offers()
-    for word in query.split()[:10]:
+    for word in request.query.split()[:10]:
         match = Q()
-        for language in languages:
-            for field in ("title", "summary", "description"):
-                match |= Q(**{f"{field}_{language}__icontains": word})
+        for code in languages:
+            for name in ("title", "summary", "description"):
+                match |= Q(**{f"{name}_{code}__icontains": word})
         offers = offers.filter(match)
-    return offers.select_related("agency")
+    lookups = {
+        "topic": "topics__slug__in",
+        "target_group": "target_groups__slug__in",
+        "district": "contact_points__district__slug__in",
+        "language": "languages__code__in",
+    }
+    for name, values in request.facets.items():
+        if name == "residence_status":
+            offers = offers.filter(
+                Q(residence_statuses__slug__in=values)
+                | Q(residence_statuses__isnull=True)
+            )
+        else:
+            offers = offers.filter(**{lookups[name]: values})
+    if request.free is not None:
+        offers = offers.filter(is_free=request.free)
+    if request.format:
+        offers = offers.filter(format__in=FORMATS_MATCHING[request.format])
+    if request.wheelchair:
+        offers = offers.filter(contact_points__wheelchair="yes")
+    offers = offers.distinct().select_related("agency")
+    count = offers.count()
+    start = (request.page - 1) * request.page_size
+    results = [
+        _db_result(o, request) for o in offers[start : start + request.page_size]
+    ]
+    return SearchResponse(
+        count=count,
+        results=results,
+        facets={},
+        page=request.page,
+        page_size=request.page_size,
+        degraded=True,
+    )
+
+
+def _db_result(offer: OfferPage, request: SearchRequest) -> dict:
+    language = request.language
+    title, title_lang = _pick(
+        {code: getattr(offer, f"title_{code}", "") for code in {language, "de"}},
+        language,
+    )
+    summary, summary_lang = _pick(
+        {code: getattr(offer, f"summary_{code}", "") for code in {language, "de"}},
+        language,
+    )
+    agency, _lang = _pick(
+        {code: getattr(offer.agency, f"title_{code}", "") for code in {language, "de"}},
+        language,
+    )
+    root = offer.url_path.split("/", 2)[:2]
+    path = offer.url_path[len("/".join(root)) + 1 :]
+    return {
+        "id": str(offer.hsds_id),
+        "title": title,
+        "title_language": title_lang,
+        "url": f"/{language}/{path}",
+        "summary": summary,
+        "summary_language": summary_lang,
+        "agency": agency,
+        "topics": [],
+        "is_free": offer.is_free,
+        "format": offer.format,
+        "highlight": {"title": escape(title), "snippet": ""},
+    }

@@ -1,5 +1,7 @@
 """Shared fixtures: a site tree (home page as the default site's root) and helpers."""
 
+import uuid
+
 import pytest
 from django.utils import translation
 from wagtail.models import Locale, Page, Site
@@ -22,6 +24,14 @@ def german_by_default():
     translation.activate("de")
     yield
     translation.activate("de")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached labels and synonyms must not leak from one test's data into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def make_home(*, port: int = 80):
@@ -48,3 +58,40 @@ def agency(home):
     return AgencyPageFactory(
         parent=home, title="Caritas Auental", title_de="Caritas Auental"
     )
+
+
+# --- the local search engine: one server per session, one index prefix per test ---------
+
+
+@pytest.fixture(scope="session")
+def search_engine():
+    from search.local_engine import LocalEngine
+
+    server = LocalEngine().start()
+    yield server
+    server.stop()
+
+
+def _reset_engine_state() -> None:
+    from search import engine
+    from search.labels import labels_forget, synonyms_forget
+
+    engine._client.cache_clear()
+    engine.breaker.succeeded()
+    labels_forget()
+    synonyms_forget()
+
+
+@pytest.fixture
+def search_settings(settings, search_engine):
+    """Point the app at the test engine with a fresh index name; clean up afterwards."""
+    settings.SEARCH_URL = search_engine.url
+    settings.SEARCH_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:10]}"
+    _reset_engine_state()
+    yield settings
+    from search import engine
+
+    client = engine.client()
+    for name in client.indices.get(index=f"{settings.SEARCH_INDEX_PREFIX}-*"):
+        client.indices.delete(index=name)
+    _reset_engine_state()

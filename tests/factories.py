@@ -1,4 +1,6 @@
-"""factory_boy factories for the directory (pages are added under a parent explicitly)."""
+"""factory_boy factories for the directory
+(pages are added under a parent explicitly).
+"""
 
 from datetime import time
 

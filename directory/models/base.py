@@ -1,4 +1,6 @@
-"""Shared model pieces: HSDS ids and the record of what each translation was made from."""
+"""Shared model pieces: HSDS ids and the record of what each translation was
+made from.
+"""
 
 import hashlib
 import uuid
@@ -16,7 +18,9 @@ def _digest(values: list[str]) -> str:
 
 
 def translated_field_names(model: type[models.Model]) -> list[str]:
-    """Names of the model's translated fields (title included for pages), stable order."""
+    """Names of the model's translated fields (title included for pages),
+    stable order.
+    """
     try:
         options = translator.get_options_for_model(model)
     except NotRegistered:
@@ -33,10 +37,10 @@ def other_languages() -> list[str]:
 class TranslationStateMixin(models.Model):
     """Remembers, per language, the German text a translation was made from.
 
-    On every save we compare each language's translated values with what was stored last
-    time. If the translation changed, it was (re)made from the current German text, so we
-    record the German digest. If only the German changed, the old record stays and the
-    translation counts as *outdated* until someone touches it.
+    On every save we compare each language's translated values with what was stored
+    last time. If the translation changed, it was (re)made from the current German
+    text, so we record the German digest. If only the German changed, the old record
+    stays and the translation counts as *outdated* until someone touches it.
     """
 
     translation_state = models.JSONField(
@@ -45,6 +49,11 @@ class TranslationStateMixin(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.sync_source_columns()
+        self.update_translation_state()
+        super().save(*args, **kwargs)
 
     def _values(self, language: str) -> list[str]:
         return [
@@ -89,23 +98,20 @@ class TranslationStateMixin(models.Model):
     def sync_source_columns(self) -> None:
         """Keep the untranslated base column equal to the German text.
 
-        modeltranslation writes ``obj.field = …`` into the *active* language and the base
-        column; we pin the base column to the source language so raw queries and Wagtail's
-        own admin search always see German.
+        modeltranslation writes ``obj.field = …`` into the *active* language and the
+        base column; we pin the base column to the source language so raw queries and
+        Wagtail's own admin search always see German.
         """
         for name in translated_field_names(type(self)):
             self.__dict__[name] = (
                 getattr(self, f"{name}_{settings.LANGUAGE_CODE}", None) or ""
             )
 
-    def save(self, *args, **kwargs):
-        self.sync_source_columns()
-        self.update_translation_state()
-        super().save(*args, **kwargs)
-
 
 class HsdsIdMixin(models.Model):
-    """A UUID that serves as the record's HSDS id (stable across imports and exports)."""
+    """A UUID that serves as the record's HSDS id
+    (stable across imports and exports).
+    """
 
     hsds_id = models.UUIDField(
         _("HSDS id"), default=uuid.uuid4, unique=True, editable=False

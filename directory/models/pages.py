@@ -49,7 +49,9 @@ class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
 
 
 class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
-    """The entry point: topics, a search box, and routes for topic and agency listings."""
+    """The entry point: topics, a search box, and routes for topic and agency
+    listings.
+    """
 
     intro = models.TextField(_("introduction"), blank=True)
 
@@ -187,7 +189,7 @@ class AgencyChildPage(DirectoryPage):
         super().save(*args, **kwargs)
 
 
-# --- Contact points ---------------------------------------------------------------------
+# --- Contact points -------------------------------------------------------------------
 
 
 def slots_overlap(slots) -> list[tuple]:
@@ -395,7 +397,9 @@ class ContactPointPage(AgencyChildPage):
 
 
 class OpeningSlot(Orderable):
-    """One weekly opening slot; appointment-only slots are open for booked visits only."""
+    """One weekly opening slot;
+    appointment-only slots are open for booked visits only.
+    """
 
     page = ParentalKey(
         ContactPointPage, related_name="opening_slots", on_delete=models.CASCADE
@@ -437,7 +441,9 @@ class OpeningSlot(Orderable):
 
 
 class OpeningException(Orderable):
-    """A date that differs from the weekly hours: a holiday (closed) or special hours."""
+    """A date that differs from the weekly hours:
+    a holiday (closed) or special hours.
+    """
 
     page = ParentalKey(
         ContactPointPage, related_name="opening_exceptions", on_delete=models.CASCADE
@@ -487,7 +493,7 @@ class OpeningException(Orderable):
             )
 
 
-# --- Offers -------------------------------------------------------------------------------
+# --- Offers ---------------------------------------------------------------------------
 
 
 class OfferPage(AgencyChildPage):

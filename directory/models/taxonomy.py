@@ -1,4 +1,6 @@
-"""Coordinator-managed taxonomies (HSDS taxonomy terms): topics, groups, statuses, places."""
+"""Coordinator-managed taxonomies (HSDS taxonomy terms):
+topics, groups, statuses, places.
+"""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,7 +30,9 @@ class Term(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.Model):
 
 
 class Topic(Term):
-    """A field of action (language, work, housing, …); the main entry points of the site."""
+    """A field of action (language, work, housing, …);
+    the main entry points of the site.
+    """
 
     ICONS = [
         ("speech", _("Speech bubble")),
@@ -58,7 +62,9 @@ class TargetGroup(Term):
 
 
 class ResidenceStatus(Term):
-    """A residence status (Aufenthaltsgestattung, Duldung, §24 …) an offer may be open to."""
+    """A residence status (Aufenthaltsgestattung, Duldung, §24 …)
+    an offer may be open to.
+    """
 
     description = models.CharField(_("description"), max_length=300, blank=True)
 
@@ -126,7 +132,9 @@ class District(Term):
 
 
 class Language(models.Model):
-    """A language an offer is delivered in or that is spoken at a desk (ISO 639 code)."""
+    """A language an offer is delivered in or that is spoken at a desk
+    (ISO 639 code).
+    """
 
     code = models.CharField(_("code"), max_length=12, unique=True)
     native_name = models.CharField(_("name in the language itself"), max_length=60)

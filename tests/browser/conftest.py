@@ -1,4 +1,6 @@
-"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live server."""
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright
+against the live server.
+"""
 
 import os
 from datetime import time
@@ -84,7 +86,8 @@ def run_axe(page) -> list[dict]:
         pytest.fail("axe-core missing: run `npm ci` (make test does).")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+        ".violations"
     )
     return [
         {
@@ -103,7 +106,9 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture
 def live_site(transactional_db, live_server):
-    """A small region served by the live server: one agency, a place, an offer in de+ar."""
+    """A small region served by the live server:
+    one agency, a place, an offer in de+ar.
+    """
     from tests.conftest import make_home
 
     home = make_home(port=int(live_server.url.rsplit(":", 1)[1]))
@@ -153,6 +158,13 @@ def live_site(transactional_db, live_server):
     offer.contact_points.add(point)
     offer.languages.add(LanguageFactory(code="ar"))
     offer.save_revision().publish()
+    paid = OfferPageFactory(parent=agency, slug="abendkurs")
+    translate(paid, "title", de="Integrationskurs am Abend", ar="دورة اندماج مسائية")
+    translate(paid, "fee_description", de="2,29 € pro Stunde")
+    paid.is_free = False
+    paid.save()
+    paid.topics.add(topic)
+    paid.save_revision().publish()
     return {
         "home": home,
         "agency": agency,

@@ -11,7 +11,10 @@ CONTRAST_JS = """
 () => {
   const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
-    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const f = v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
   const background = el => {
@@ -31,8 +34,11 @@ CONTRAST_JS = """
     if (style.visibility === 'hidden' || style.display === 'none') continue;
     const fg = lum(parse(style.color).slice(0, 3)), bg = lum(background(el));
     const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
-    if (ratio < (large ? 3 : 4.5)) worst.push({text: text.slice(0, 40), ratio: ratio.toFixed(2)});
+    const large = parseFloat(style.fontSize) >= 24 ||
+      (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      worst.push({text: text.slice(0, 40), ratio: ratio.toFixed(2)});
+    }
   }
   return worst;
 }

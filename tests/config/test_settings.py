@@ -1,4 +1,6 @@
-"""Configuration from the environment: production checks, required secrets, email URLs."""
+"""Configuration from the environment:
+production checks, required secrets, email URLs.
+"""
 
 import os
 import subprocess

@@ -1,4 +1,6 @@
-"""Admin editing: per-language panels, and opening hours validated with clear messages."""
+"""Admin editing: per-language panels,
+and opening hours validated with clear messages.
+"""
 
 import pytest
 from django.contrib.auth import get_user_model

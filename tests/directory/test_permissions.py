@@ -21,7 +21,8 @@ PAGE_RULES = {
     },
     "editor_a": {
         "home": set(),
-        # live pages: editors submit changes; deleting or publishing is a coordinator's job
+        # live pages: editors submit changes;
+        # deleting or publishing is a coordinator's job
         "agency_a": {"edit", "add_child"},
         "offer_a": {"edit"},
         "point_a": {"edit"},

@@ -1,4 +1,6 @@
-"""seed_demo --offers N: more offers than the hand-written ones, as numbered variants."""
+"""seed_demo --offers N:
+more offers than the hand-written ones, as numbered variants.
+"""
 
 from django.core.management import call_command
 

@@ -8,14 +8,20 @@ from directory.demo.seed import demo_exists, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo region (districts, agencies, contact points, offers, accounts)."
+    help = (
+        "Create the demo region "
+        "(districts, agencies, contact points, offers, accounts)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--offers",
             type=int,
             default=None,
-            help="Number of offers (default: the ~110 hand-written ones; more are variants).",
+            help=(
+                "Number of offers "
+                "(default: the ~110 hand-written ones; more are variants)."
+            ),
         )
         parser.add_argument(
             "--if-empty",

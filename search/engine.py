@@ -1,0 +1,66 @@
+"""The connection to the search engine (Elasticsearch REST API), and when not to use it."""
+
+import logging
+import threading
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the engine cannot answer now": fall back to the database.
+ENGINE_ERRORS = (TransportError, ApiError, OSError)
+
+
+class SearchUnavailable(Exception):
+    """The engine is not configured, down, or answered with an error."""
+
+
+@lru_cache(maxsize=1)
+def _client(url: str, timeout: float) -> Elasticsearch:
+    return Elasticsearch(
+        url, request_timeout=timeout, retry_on_timeout=False, max_retries=0
+    )
+
+
+def client() -> Elasticsearch:
+    """The shared client; raises SearchUnavailable when no SEARCH_URL is configured."""
+    if not settings.SEARCH_URL:
+        raise SearchUnavailable("SEARCH_URL is not set")
+    return _client(settings.SEARCH_URL, float(settings.SEARCH_TIMEOUT))
+
+
+def alias_name() -> str:
+    """The alias every read and write goes through (the real index changes on rebuild)."""
+    return f"{settings.SEARCH_INDEX_PREFIX}-offers"
+
+
+class CircuitBreaker:
+    """After a failure, skip the engine for a short while instead of waiting on timeouts.
+
+    Readers then get the database fallback at once; the first request after the pause
+    tries the engine again, so recovery needs nobody.
+    """
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def failed(self, error: Exception) -> None:
+        pause = float(settings.SEARCH_RETRY_PAUSE)
+        with self._lock:
+            self._open_until = time.monotonic() + pause
+        log.warning(
+            "search engine unavailable, using the database for %ss: %s", pause, error
+        )
+
+    def succeeded(self) -> None:
+        self._open_until = 0.0
+
+
+breaker = CircuitBreaker()

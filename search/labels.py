@@ -1,0 +1,78 @@
+"""Taxonomy labels per language and the synonym list, cached so a search needs no
+database query."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from directory.models import District, Language, ResidenceStatus, TargetGroup, Topic
+
+CACHE_KEY = "search:labels:v1"
+FACET_MODELS = {
+    "topic": Topic,
+    "target_group": TargetGroup,
+    "residence_status": ResidenceStatus,
+    "district": District,
+}
+
+
+def _build() -> dict:
+    labels: dict = {}
+    codes = [code for code, _name in settings.LANGUAGES]
+    for facet, model in FACET_MODELS.items():
+        terms = {}
+        for term in model.objects.all():
+            names = {code: getattr(term, f"name_{code}", "") for code in codes}
+            terms[term.slug] = {
+                code: names[code] or names[settings.LANGUAGE_CODE] or term.slug
+                for code in codes
+            }
+        labels[facet] = {"terms": terms, "order": list(terms)}
+        if model is District:
+            labels[facet]["points"] = {
+                term.slug: (term.latitude, term.longitude)
+                for term in model.objects.all()
+                if term.latitude is not None and term.longitude is not None
+            }
+    labels["language"] = {
+        "terms": {
+            language.code: {code: language.native_name for code in codes}
+            for language in Language.objects.all()
+        },
+        "order": list(Language.objects.values_list("code", flat=True)),
+    }
+    return labels
+
+
+def labels() -> dict:
+    """{facet: {"terms": {slug: {lang: name}}, "order": [slug, …]}}; one query set per miss."""
+    cached = cache.get(CACHE_KEY)
+    if cached is None:
+        cached = _build()
+        cache.set(CACHE_KEY, cached, 300)
+    return cached
+
+
+def labels_forget() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def label(facet: str, slug: str, language: str) -> str:
+    return labels().get(facet, {}).get("terms", {}).get(slug, {}).get(language, slug)
+
+
+SYNONYMS_KEY = "search:synonyms:v1"
+
+
+def synonym_groups() -> list[tuple[str, list[str]]]:
+    """[(language, [term, …]), …] from the coordinators' synonym list."""
+    from .models import Synonym
+
+    cached = cache.get(SYNONYMS_KEY)
+    if cached is None:
+        cached = [(group.language, group.term_list) for group in Synonym.objects.all()]
+        cache.set(SYNONYMS_KEY, cached, 300)
+    return cached
+
+
+def synonyms_forget() -> None:
+    cache.delete(SYNONYMS_KEY)

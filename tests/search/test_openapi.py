@@ -1,0 +1,169 @@
+"""The OpenAPI document: valid OpenAPI 3.1, its schemas matching the real answers."""
+
+import json
+
+import pytest
+from django.conf import settings
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from search.forms import SearchForm
+from search.views import OPENAPI_FILE
+
+DOCUMENT_URI = "urn:wegweiser:openapi"
+JSON = "application/json"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+
+
+def _pointer(*parts: str) -> str:
+    """A JSON pointer (RFC 6901) into the document."""
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _resolve(spec: dict, item: dict) -> dict:
+    """Follow a local $ref (responses, parameters and headers may be references)."""
+    while "$ref" in item:
+        node = spec
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        item = node
+    return item
+
+
+def _response(spec: dict, path: str, status: int) -> dict:
+    return _resolve(spec, spec["paths"][path]["get"]["responses"][str(status)])
+
+
+def _validator(spec: dict, path: str, status: int) -> Draft202012Validator:
+    """A validator for the JSON body the document gives for path and status: the whole
+    document is the root resource, so the schema's $refs resolve within it."""
+    registry = Registry().with_resource(
+        DOCUMENT_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    # Through the response object as it stands in the document: inline or a $ref.
+    response = spec["paths"][path]["get"]["responses"][str(status)]
+    target = (
+        response["$ref"].removeprefix("#")
+        if "$ref" in response
+        else _pointer("paths", path, "get", "responses", str(status))
+    )
+    target += _pointer("content", JSON, "schema")
+    return Draft202012Validator(
+        {"$ref": f"{DOCUMENT_URI}#{target}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def _assert_valid(validator: Draft202012Validator, body) -> None:
+    errors = sorted(validator.iter_errors(body), key=lambda error: list(error.path))
+    assert not errors, "\n".join(
+        f"{'/'.join(map(str, error.path)) or '(root)'}: {error.message}"
+        for error in errors
+    )
+
+
+def test_document_is_valid_openapi_3_1(spec):
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec)  # raises OpenAPISpecValidatorError with the details
+    assert spec["info"]["title"] == "Wegweiser API"
+    assert spec["info"]["version"] == "1.0.0"
+    assert spec["servers"] == [{"url": "/"}]
+    assert set(spec["paths"]) == {
+        "/api/search/",
+        "/api/search/suggest/",
+        "/api/openapi.json",
+    }
+
+
+def test_document_names_no_external_host():
+    assert "://" not in OPENAPI_FILE.read_text(encoding="utf-8")
+
+
+def test_every_search_parameter_is_documented(spec):
+    parameters = [
+        _resolve(spec, p) for p in spec["paths"]["/api/search/"]["get"]["parameters"]
+    ]
+    by_name = {p["name"]: p for p in parameters if p["in"] == "query"}
+    assert set(by_name) == set(SearchForm.base_fields)
+    languages = [code for code, _name in settings.LANGUAGES]
+    assert _resolve(spec, by_name["lang"]["schema"])["enum"] == languages
+    for facet in ("topic", "target_group", "residence_status", "district", "language"):
+        assert by_name[facet]["schema"]["type"] == "array"
+        assert by_name[facet]["explode"] is True
+    assert by_name["page"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+        "default": 1,
+    }
+    assert by_name["page_size"]["schema"]["maximum"] == 50
+
+
+def test_served_document_is_the_file(client, db, spec):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(JSON)
+    assert response["Access-Control-Allow-Origin"] == "*"
+    body = json.loads(response.content)
+    assert body == spec
+    _assert_valid(_validator(spec, "/api/openapi.json", 200), body)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/search/?q=Deutschkurs&lang=ar", 200),
+        ("/api/search/?topic=sprache&sort=distance&near=bergheim", 200),
+        ("/api/search/?page=0", 400),
+        ("/api/search/suggest/?q=Integ&lang=de", 200),
+    ],
+)
+def test_responses_match_the_documented_schemas(client, indexed, spec, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith(JSON)
+    path = url.split("?")[0]
+    documented = _response(spec, path, status)
+    assert JSON in documented["content"]
+    for header in documented.get("headers", {}):
+        assert response.has_header(header), header
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+    body = response.json()
+    validator = _validator(spec, path, status)
+    _assert_valid(validator, body)
+    assert not validator.is_valid({})  # the schema is resolved, not vacuous
+
+    # The bodies exercise the nested schemas, not just empty lists.
+    if path == "/api/search/" and status == 200:
+        assert body["results"] and not body["degraded"] and body["facets"]["topic"]
+        if "sort=distance" in url:
+            # the nearest has a distance (offers without a place have none)
+            assert "distance_m" in body["results"][0]
+    if path == "/api/search/suggest/":
+        assert body["suggestions"]
+
+
+def test_degraded_response_matches_the_documented_schema(
+    client, region, settings, spec
+):
+    settings.SEARCH_URL = ""  # no engine: the database answers
+    response = client.get("/api/search/", {"q": "Deutschkurs", "lang": "ar"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["degraded"] is True and body["results"] and body["facets"] == {}
+    _assert_valid(_validator(spec, "/api/search/", 200), body)
+
+
+def test_suggest_rejects_an_unknown_language_as_documented(client, db, spec):
+    response = client.get("/api/search/suggest/", {"q": "x", "lang": "zz"})
+    assert response.status_code == 400
+    assert "lang" in response.json()["errors"]
+    _assert_valid(_validator(spec, "/api/search/suggest/", 400), response.json())
