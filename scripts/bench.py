@@ -81,7 +81,8 @@ def run(args) -> None:
 
         result = rebuild()
         print(
-            f"search_rebuild: {result['documents']} offers in {result['seconds']:.1f} s "
+            f"search_rebuild: {result['documents']} offers "
+            f"in {result['seconds']:.1f} s "
             f"({result['documents'] / result['seconds']:.0f} offers/s)"
         )
 
@@ -169,7 +170,8 @@ def bench_search(client, requests: int) -> None:
 
     es.search = timed_search
     print(
-        f"\n{'search API':52} {'p50 ms':>8} {'p95 ms':>8} {'engine':>8} {'ours':>6} {'queries':>7} {'hits':>6}"
+        f"\n{'search API':52} {'p50 ms':>8} {'p95 ms':>8} {'engine':>8} {'ours':>6} "
+        f"{'queries':>7} {'hits':>6}"
     )
     try:
         for language, query in SEARCH_QUERIES:
@@ -212,7 +214,8 @@ def bench_relevance() -> None:
     print(f"\nrelevance (integreat-qa dev questions with answers, {len(pages)} pages):")
     for language, figure in figures.items():
         print(
-            f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  MRR {figure['mrr']:.2f}  "
+            f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  "
+            f"MRR {figure['mrr']:.2f}  "
             f"({figure['questions']} questions)"
         )
     print(f"  ({time.perf_counter() - started:.0f} s)")

@@ -1,4 +1,5 @@
-"""The offer document in the search index: mapping, analyzers and how an offer becomes one."""
+"""The offer document in the search index: mapping, analyzers, and how an offer
+becomes one."""
 
 import re
 from datetime import date, datetime

@@ -1,4 +1,4 @@
-"""The connection to the search engine (Elasticsearch REST API), and when not to use it."""
+"""The connection to the search engine (Elasticsearch REST API) and when to skip it."""
 
 import logging
 import threading
@@ -33,12 +33,12 @@ def client() -> Elasticsearch:
 
 
 def alias_name() -> str:
-    """The alias every read and write goes through (the real index changes on rebuild)."""
+    """The alias all reads and writes use (the index behind it changes on rebuild)."""
     return f"{settings.SEARCH_INDEX_PREFIX}-offers"
 
 
 class CircuitBreaker:
-    """After a failure, skip the engine for a short while instead of waiting on timeouts.
+    """After a failure, skip the engine for a while instead of waiting on timeouts.
 
     Readers then get the database fallback at once; the first request after the pause
     tries the engine again, so recovery needs nobody.

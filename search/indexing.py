@@ -1,4 +1,4 @@
-"""Keeping the index in step with the database: queued changes, rebuild, drift repair."""
+"""Keeping the index in step with the database: queued changes, rebuild, drift."""
 
 import logging
 import time
@@ -84,7 +84,7 @@ def _enqueue_processing(delay: timedelta | None = None) -> None:
 
 
 def changes_process(*, limit: int = 1000) -> dict:
-    """Send queued changes to the engine; rows are removed only once the engine has them.
+    """Send queued changes to the engine; rows go only once the engine has them.
 
     Returns counts. On engine failure the rows stay with their error, and processing is
     enqueued again with a growing delay.
@@ -214,7 +214,7 @@ def ensure_index() -> bool:
 
 
 def drift(*, repair: bool = False) -> dict:
-    """Compare database and index: missing, extra and stale documents; optionally fix."""
+    """Compare database and index: missing, extra, stale documents; optionally fix."""
     client = engine.client()
     alias = engine.alias_name()
     expected = {

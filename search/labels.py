@@ -44,7 +44,7 @@ def _build() -> dict:
 
 
 def labels() -> dict:
-    """{facet: {"terms": {slug: {lang: name}}, "order": [slug, …]}}; one query set per miss."""
+    """{facet: {"terms": {slug: {lang: name}}, "order": [slug, …]}}, cached."""
     cached = cache.get(CACHE_KEY)
     if cached is None:
         cached = _build()

@@ -1,5 +1,5 @@
-"""Start and stop the local Elasticsearch-compatible server (PyPI noida-db) for tests and
-benchmarks. Production uses a real Elasticsearch cluster via SEARCH_URL."""
+"""Start and stop the local Elasticsearch-compatible server (PyPI noida-db) for
+tests and benchmarks. Production uses a real Elasticsearch cluster via SEARCH_URL."""
 
 import os
 import signal

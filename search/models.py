@@ -29,7 +29,7 @@ class IndexChange(models.Model):
 
 
 class Synonym(models.Model):
-    """A group of words that mean the same to searchers, e.g. Sprachkurs, Deutschkurs."""
+    """Words that mean the same to searchers, e.g. Sprachkurs, Deutschkurs."""
 
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="de"

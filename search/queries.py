@@ -1,4 +1,4 @@
-"""Building and running searches: the engine first, the database when it cannot answer."""
+"""Building and running searches: the engine first, the database if it cannot."""
 
 import logging
 import math
@@ -23,6 +23,8 @@ MAX_WINDOW = 10_000  # Elasticsearch's default max_result_window
 # How many of the query's words long texts must contain: all of one or two words, half
 # of a longer question (people type whole questions).
 LONG_MATCH = "2<50%"
+# A field that matches besides the best one still adds a little to the score.
+TIE_BREAKER = 0.3
 FACET_FIELDS = {
     "topic": "topics",
     "target_group": "target_groups",
@@ -122,7 +124,7 @@ def district_point(slug: str) -> tuple[float, float] | None:
 
 
 def search(request: SearchRequest) -> SearchResponse:
-    """Answer from the engine; if it is unavailable, from the database (``degraded``)."""
+    """Answer from the engine; if unavailable, from the database (``degraded``)."""
     if settings.SEARCH_URL and engine.breaker.allows():
         try:
             response = engine_search(request)
@@ -155,74 +157,59 @@ def _synonym_variants(query: str, language: str, limit: int = 6) -> list[str]:
 
 
 def _text_clause(query: str, language: str) -> dict:
+    """Match ``query`` in the reader's language, and in German with a lower weight."""
     languages = [language] if language == settings.LANGUAGE_CODE else [language, "de"]
-    short_fields, long_fields, prefix_fields = [], [], []
-    for code in languages:
-        weight = (
-            1.0 if code == language else 0.6
-        )  # German fallback ranks a little lower
-        short_fields += [
-            f"title.{code}^{4 * weight:g}",
-            f"summary.{code}^{2 * weight:g}",
+
+    def fields(*weighted: tuple[str, float]) -> list[str]:
+        return [
+            f"{name.format(code=code)}^{weight * (1.0 if code == language else 0.6):g}"
+            for code in languages
+            for name, weight in weighted
         ]
-        long_fields += [f"body.{code}^{weight:g}", f"agency.{code}^{weight:g}"]
-        prefix_fields += [
-            f"title.{code}.prefix^{2 * weight:g}",
-            f"summary.{code}.prefix^{weight:g}",
-            f"body.{code}.prefix^{weight:g}",
-        ]
+
+    def match(field_list: list[str], **options) -> dict:
+        return {
+            "multi_match": {
+                "query": query,
+                "fields": field_list,
+                "tie_breaker": TIE_BREAKER,
+                **options,
+            }
+        }
+
     return {
         "bool": {
             "should": [
-                # Typo tolerance on the short fields only: fuzzy matching over long text
-                # is slow and finds noise.
-                {
-                    "multi_match": {
-                        "query": query,
-                        "fields": short_fields,
-                        "fuzziness": "AUTO",
-                        "prefix_length": 1,
-                        "minimum_should_match": "2<75%",
-                    }
-                },
-                {
-                    "multi_match": {
-                        "query": query,
-                        "fields": long_fields,
-                        "minimum_should_match": LONG_MATCH,
-                    }
-                },
-                {
-                    "multi_match": {
-                        "query": query,
-                        "fields": prefix_fields,
-                        "minimum_should_match": LONG_MATCH,
-                    }
-                },
+                # Typo tolerance on the short fields only: fuzzy matching over long
+                # text is slow and finds noise.
+                match(
+                    fields(("title.{code}", 4), ("summary.{code}", 2)),
+                    fuzziness="AUTO",
+                    prefix_length=1,
+                    minimum_should_match="2<75%",
+                ),
+                match(
+                    fields(("body.{code}", 2), ("agency.{code}", 1)),
+                    minimum_should_match=LONG_MATCH,
+                ),
+                match(
+                    fields(
+                        ("title.{code}.prefix", 2),
+                        ("summary.{code}.prefix", 1),
+                        ("body.{code}.prefix", 1),
+                    ),
+                    minimum_should_match=LONG_MATCH,
+                ),
                 {
                     "multi_match": {
                         "query": query,
                         "type": "phrase",
-                        "fields": [f"title.{c}^6" for c in languages],
+                        "fields": fields(("title.{code}", 6)),
                     }
                 },
                 # Any one important word in a title: short titles rarely hold every
                 # word of a question.
-                {
-                    "multi_match": {
-                        "query": query,
-                        "fields": [
-                            *(
-                                f"title.{c}^{1 if c == language else 0.6:g}"
-                                for c in languages
-                            ),
-                            *(
-                                f"title.{c}.prefix^{0.5 if c == language else 0.3:g}"
-                                for c in languages
-                            ),
-                        ],
-                    }
-                },
+                match(fields(("title.{code}", 1), ("title.{code}.prefix", 0.5))),
             ],
             "minimum_should_match": 1,
         }
@@ -448,7 +435,7 @@ def suggest(prefix: str, language: str, *, size: int = 8) -> list[dict]:
     ]
 
 
-# --- database fallback -------------------------------------------------------------------
+# --- database fallback ---------------------------------------------------------
 
 
 def database_search(request: SearchRequest) -> SearchResponse:

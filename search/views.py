@@ -49,7 +49,7 @@ FACET_TITLES = {
 
 
 def _facet_groups(response, search_request) -> list[dict]:
-    """Facet checkboxes with counts; without counts (from the labels) in degraded mode."""
+    """Facet checkboxes with counts; in degraded mode from the labels, no counts."""
     groups = []
     for name, title in FACET_TITLES.items():
         if response is not None and response.facets:
@@ -118,8 +118,8 @@ def search_page(request):
     if response is not None and response.degraded:
         notices.append(
             _(
-                "Search is working in a simpler mode right now: filters and spelling help are "
-                "limited. Please try again later for better results."
+                "Search is working in a simpler mode right now: filters and spelling "
+                "help are limited. Please try again later for better results."
             )
         )
     kept = [

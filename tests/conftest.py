@@ -60,7 +60,7 @@ def agency(home):
     )
 
 
-# --- the local search engine: one server per session, one index prefix per test ---------
+# --- the local search engine: one server per session, one index prefix per test
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def build_index(pages: dict) -> None:
 
 
 def evaluate(questions: dict, *, per_language: int | None = None, k: int = 5) -> dict:
-    """{lang: {"recall_at_5", "mrr", "questions"}} asking through the real query builder."""
+    """{lang: {"recall_at_5", "mrr", "questions"}}, asked through the real queries."""
     figures = {}
     for language in LANGUAGES:
         asked = (

@@ -49,11 +49,11 @@ def test_german_text_is_found_from_every_language(indexed):
 
 
 def test_synonyms_from_the_coordinators_list(indexed):
-    assert "Integrationskurs am Abend" not in titles(ask(query="Sprachkurs Abend"))
+    assert "Integrationskurs am Abend" not in titles(ask(query="Sprachkurs"))
     Synonym.objects.create(
         language="de", terms="Sprachkurs, Integrationskurs, Deutschkurs"
     )
-    assert "Integrationskurs am Abend" in titles(ask(query="Sprachkurs Abend"))
+    assert "Integrationskurs am Abend" in titles(ask(query="Sprachkurs"))
 
 
 def test_highlight_marks_the_match_and_escapes_html(indexed, region):

@@ -22,11 +22,13 @@ def test_recall_at_5_per_language(db, search_settings, corpus, capsys):
     figures = relevance.evaluate(questions, per_language=QUESTIONS_PER_LANGUAGE)
     with capsys.disabled():
         print(
-            f"\nrelevance on {len(pages)} pages, {QUESTIONS_PER_LANGUAGE} questions/language"
+            f"\nrelevance on {len(pages)} pages, "
+            f"{QUESTIONS_PER_LANGUAGE} questions/language"
         )
         for language, figure in figures.items():
             print(
-                f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  MRR {figure['mrr']:.2f}"
+                f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  "
+                f"MRR {figure['mrr']:.2f}"
             )
     low = {
         lang: f["recall_at_5"]

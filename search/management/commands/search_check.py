@@ -1,4 +1,4 @@
-"""manage.py search_check [--repair]: report (and fix) drift between database and index."""
+"""manage.py search_check [--repair]: report (and fix) database/index drift."""
 
 from django.core.management.base import BaseCommand, CommandError
 
