@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from wagtail.query import PageQuerySet
 
 from .hours import opening_state
 from .models import (
@@ -16,7 +17,7 @@ from .models import (
 )
 
 
-def visible_offers() -> QuerySet[OfferPage]:
+def visible_offers() -> PageQuerySet:
     """Live, public offers that have not ended, active ones first."""
     return (
         OfferPage.objects.live()
@@ -26,7 +27,7 @@ def visible_offers() -> QuerySet[OfferPage]:
     )
 
 
-def visible_contact_points() -> QuerySet[ContactPointPage]:
+def visible_contact_points() -> PageQuerySet:
     return ContactPointPage.objects.live().public()
 
 
@@ -149,7 +150,7 @@ def _slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]
     grouped: dict[int, list[OpeningSlot]] = defaultdict(list)
     for slot in slots:
         grouped[slot.weekday].append(slot)
-    return [(label, grouped[value]) for value, label in Weekday.choices]
+    return [(str(label), grouped[value]) for value, label in Weekday.choices]
 
 
 def _upcoming(exceptions: list[OpeningException]) -> list[OpeningException]:

@@ -132,7 +132,7 @@ def changes_process(*, limit: int = 1000) -> dict:
 
     failed_ids = {
         item.get("index", item.get("delete", {})).get("_id")
-        for item in errors
+        for item in (errors if isinstance(errors, list) else [])
         # deleting what is not in the index is fine
         if item.get("delete", {}).get("status") != 404
     }
@@ -234,9 +234,9 @@ def drift(*, repair: bool = False) -> dict:
     stale = sorted(
         hsds_id
         for hsds_id in set(expected) & set(indexed)
-        if expected[hsds_id] is not None
+        if (published := expected[hsds_id]) is not None
         and indexed[hsds_id] is not None
-        and expected[hsds_id].isoformat() != indexed[hsds_id]
+        and published.isoformat() != indexed[hsds_id]
     )
     if repair and (missing or extra or stale):
         changes_record(OfferPage.objects.filter(hsds_id__in=missing + stale))

@@ -1,6 +1,5 @@
 """Building and running searches: the engine first, the database if it cannot."""
 
-import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,9 +14,8 @@ from directory.selectors import visible_offers
 
 from . import engine
 from .documents import OPEN_TO_ALL, minute_of_week
+from .forms import FACETS
 from .labels import label, labels, synonym_groups
-
-log = logging.getLogger(__name__)
 
 MAX_WINDOW = 10_000  # Elasticsearch's default max_result_window
 # How many of the query's words long texts must contain: all of one or two words, half
@@ -71,17 +69,7 @@ class SearchRequest:
 
     @classmethod
     def from_form(cls, data: dict, *, language: str) -> "SearchRequest":
-        facets = {
-            name: data[name]
-            for name in (
-                "topic",
-                "target_group",
-                "residence_status",
-                "district",
-                "language",
-            )
-            if data.get(name)
-        }
+        facets = {name: data[name] for name in FACETS if data.get(name)}
         point = None
         if data.get("lat") is not None:
             point = (data["lat"], data["lon"])
@@ -244,14 +232,14 @@ def build_query(request: SearchRequest) -> dict:
                 }
             }
         )
-    filters = []
+    filters: list[dict] = []
     if request.open_now:
         now = timezone.localtime(request.now or timezone.now())
         filters.append({"term": {"open_ranges": minute_of_week(now)}})
     if request.open_on:
         filters.append({"term": {"open_days": request.open_on}})
     facet_filters = _facet_filters(request)
-    aggs = {}
+    aggs: dict[str, dict] = {}
     for name, field_name in FACET_FIELDS.items():
         others = [f for other, f in facet_filters.items() if other != name]
         aggs[name] = {
@@ -271,7 +259,9 @@ def build_query(request: SearchRequest) -> dict:
     }
     if request.query:
         lang = request.language
-        fields = {f"{f}.{lang}": {} for f in ("title", "summary", "body")}
+        fields: dict[str, dict] = {
+            f"{f}.{lang}": {} for f in ("title", "summary", "body")
+        }
         if lang != settings.LANGUAGE_CODE:
             fields.update({f"{f}.de": {} for f in ("summary", "body")})
         body["highlight"] = {
@@ -423,7 +413,7 @@ def suggest(prefix: str, language: str, *, size: int = 8) -> list[dict]:
         response = engine.client().search(
             index=engine.alias_name(),
             suggest={"offers": {"prefix": prefix, "completion": completion}},
-            source=["path"],
+            source_includes=["path"],
         )
     except (engine.SearchUnavailable, *engine.ENGINE_ERRORS) as error:
         engine.breaker.failed(error)
@@ -498,8 +488,8 @@ def _db_result(offer: OfferPage, request: SearchRequest) -> dict:
         {code: getattr(offer.agency, f"title_{code}", "") for code in {language, "de"}},
         language,
     )
-    root = offer.url_path.split("/", 2)[:2]
-    path = offer.url_path[len("/".join(root)) + 1 :]
+    # url_path starts with the site root's own segment ("/home/…"); URLs do not.
+    path = offer.url_path.split("/", 2)[2]
     return {
         "id": str(offer.hsds_id),
         "title": title,
