@@ -1,6 +1,5 @@
 """The public search page, the JSON search API and autocomplete."""
 
-import logging
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -12,20 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
+from directory.models import Weekday
+
+from .documents import WEEKDAYS
 from .forms import FACETS, MAX_QUERY_LENGTH, SearchForm, clean_query
 from .labels import labels
 from .queries import SearchRequest, search, suggest
 
-log = logging.getLogger(__name__)
-WEEKDAY_CHOICES = [
-    ("mon", _lazy("Monday")),
-    ("tue", _lazy("Tuesday")),
-    ("wed", _lazy("Wednesday")),
-    ("thu", _lazy("Thursday")),
-    ("fri", _lazy("Friday")),
-    ("sat", _lazy("Saturday")),
-    ("sun", _lazy("Sunday")),
-]
+WEEKDAY_CHOICES = [(WEEKDAYS[value], label) for value, label in Weekday.choices]
 KEPT_PARAMETERS = (
     "q",
     *FACETS,
@@ -36,6 +29,9 @@ KEPT_PARAMETERS = (
     "open_on",
     "sort",
     "near",
+    "lat",
+    "lon",
+    "page_size",
 )
 
 
