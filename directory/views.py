@@ -1,6 +1,5 @@
 """Public listing views routed from the home page (topics, agencies)."""
 
-import re
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -10,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import District, HomePage, Topic
+from .models.taxonomy import SLUG_PATTERN
 
 PAGE_SIZE = 20
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 def paginate(request, items, *, per_page: int = PAGE_SIZE):
@@ -38,7 +37,7 @@ def topic_detail(request, *, home: HomePage, slug: str):
     district = None
     district_slug = request.GET.get("district", "")
     if district_slug:
-        if SLUG.fullmatch(district_slug):
+        if SLUG_PATTERN.fullmatch(district_slug):
             district = District.objects.filter(slug=district_slug).first()
         if district is None:
             notice = _("We do not know that place; showing offers everywhere.")

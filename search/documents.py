@@ -23,7 +23,6 @@ ANALYZERS = {
     "tr": "turkish",
     "fr": "french",
 }
-TEXT_FIELDS = ("title", "summary", "body", "agency")
 OPEN_TO_ALL = "_all"  # residence_statuses value of offers open to every status
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60

@@ -1,17 +1,17 @@
 """Validation of search parameters shared by the search page and the JSON API."""
 
-import re
 import unicodedata
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from directory.models.taxonomy import SLUG_PATTERN
+
 from .documents import WEEKDAYS
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 50
-SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
 FACETS = ("topic", "target_group", "residence_status", "district", "language")
 
 
@@ -39,7 +39,7 @@ class SlugListField(forms.Field):
     def validate(self, value):
         super().validate(value)
         for item in value:
-            if not SLUG.match(item):
+            if not SLUG_PATTERN.fullmatch(item):
                 raise forms.ValidationError(
                     self.error_messages["invalid"],
                     code="invalid",
@@ -93,7 +93,7 @@ class SearchForm(forms.Form):
 
     def clean_near(self):
         value = (self.cleaned_data.get("near") or "").strip()
-        if value and not SLUG.match(value):
+        if value and not SLUG_PATTERN.fullmatch(value):
             raise forms.ValidationError(_("Unknown place."))
         return value
 

@@ -155,7 +155,7 @@ def index_create(name: str) -> None:
     engine.client().indices.create(index=name, **index_body())
 
 
-def rebuild(*, stdout=None) -> dict:
+def rebuild() -> dict:
     """Index every visible offer into a new index, then swap the alias in one call.
 
     Readers keep the old index until the swap; the old index is deleted afterwards.

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -53,9 +53,10 @@ def offer_deleted(sender, instance, **kwargs) -> None:
     _queue(instance)
 
 
-@receiver(post_delete, sender=ContactPointPage)
+@receiver(pre_delete, sender=ContactPointPage)
 def contact_point_deleted(sender, instance, **kwargs) -> None:
-    # Its offers still exist; their places and hours changed.
+    # Its offers stay; their places and hours change. Before the delete: afterwards
+    # the offer ↔ contact point links are gone and nothing would be found.
     _queue(instance)
 
 

@@ -129,3 +129,33 @@ def translate(obj, field: str, **texts: str):
         assert code in dict(settings.LANGUAGES), code
         setattr(obj, f"{field}_{code}", text)
     return obj
+
+
+RELATIONS = (
+    "topics",
+    "target_groups",
+    "residence_statuses",
+    "languages",
+    "contact_points",
+)
+
+
+def published_offer(parent, *, texts: dict, **fields):
+    """A live offer under ``parent``, published through a revision as an editor would.
+
+    texts={"title": {"de": …, "ar": …}, …}; relations by name (topics=[…],
+    contact_points=[…]); other fields are set after creation, so e.g. is_free=False can
+    come with its fee text.
+    """
+    slug = {"slug": fields.pop("slug")} if "slug" in fields else {}
+    offer = OfferPageFactory(parent=parent, **slug)
+    for name, by_language in texts.items():
+        translate(offer, name, **by_language)
+    relations = {name: fields.pop(name) for name in RELATIONS if name in fields}
+    for name, value in fields.items():
+        setattr(offer, name, value)
+    offer.save()
+    for name, values in relations.items():
+        getattr(offer, name).set(values)
+    offer.save_revision().publish()
+    return offer

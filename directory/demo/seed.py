@@ -1,7 +1,5 @@
 """Builds the demo region "Landkreis Auental" from demo/places.py and demo/offers.py."""
 
-import itertools
-import logging
 import zlib
 from datetime import date, time, timedelta
 
@@ -27,8 +25,6 @@ from ..models import (
 from ..services import agency_editors_group_ensure, coordinators_group_ensure
 from . import offers as offer_data
 from . import places
-
-log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "wegweiser-demo"  # noqa: S105 - documented demo accounts, local only
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -61,7 +57,7 @@ def demo_exists() -> bool:
 
 
 @transaction.atomic
-def seed_demo(*, offers: int | None = None, stdout=None) -> dict:
+def seed_demo(*, offers: int | None = None) -> dict:
     """Create the demo region; ``offers`` beyond the hand-written ones are variants.
 
     Returns counts of what was created. Raises ``RuntimeError`` if a home page exists.
@@ -244,7 +240,7 @@ def _next_holiday(today: date) -> date:
     return min(day for day in candidates if day >= today)
 
 
-def _offer_page(item: dict, taxonomy: dict, *, variant: int = 0) -> OfferPage:
+def _offer_page(item: dict, *, variant: int = 0) -> OfferPage:
     today = date.today()
     title = dict(item["name"])
     slug = item["slug"]
@@ -278,31 +274,26 @@ def _paragraphs(texts: dict | None) -> dict | None:
 
 
 def _seed_offers(agencies, points, taxonomy, *, total: int | None) -> int:
+    """The hand-written offers; beyond them, numbered variants of the same texts."""
     items = offer_data.OFFERS
-    wanted = max(total or len(items), 0)
-    created = 0
-    for variant in itertools.count():
-        for item in items:
-            if created >= wanted:
-                return created
-            agency = agencies[item["agency"]]
-            offer = _offer_page(item, taxonomy, variant=variant)
-            person = item.get("contact_person")
-            if person and not variant:
-                offer.contact_persons = [
-                    ContactPerson(
-                        name=person["name"],
-                        email=person.get("email", ""),
-                        phone=person.get("phone", ""),
-                        **_translations("role", person.get("role")),
-                    )
-                ]
-            _set_relations(offer, item, points, taxonomy)
-            agency.add_child(instance=offer)
-            created += 1
-        if variant > 10_000:
-            break
-    return created
+    wanted = len(items) if total is None else total
+    for number in range(wanted):
+        variant, index = divmod(number, len(items))
+        item = items[index]
+        offer = _offer_page(item, variant=variant)
+        person = item.get("contact_person")
+        if person and not variant:
+            offer.contact_persons = [
+                ContactPerson(
+                    name=person["name"],
+                    email=person.get("email", ""),
+                    phone=person.get("phone", ""),
+                    **_translations("role", person.get("role")),
+                )
+            ]
+        _set_relations(offer, item, points, taxonomy)
+        agencies[item["agency"]].add_child(instance=offer)
+    return wanted
 
 
 def _set_relations(offer: OfferPage, item: dict, points, taxonomy) -> None:

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -35,8 +36,6 @@ class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
         abstract = True
 
     def get_context(self, request, *args, **kwargs):
-        from django.utils.translation import get_language
-
         context = super().get_context(request, *args, **kwargs)
         language = get_language()
         context["translation_status"] = self.translation_status(language)
@@ -171,20 +170,20 @@ class AgencyChildPage(DirectoryPage):
         """The agency, also for a preview of a page that is not saved yet."""
         if not self.agency_id:
             self.sync_agency()
-        return (
-            AgencyPage.objects.filter(pk=self.agency_id).first()
-            if self.agency_id
-            else None
-        )
+        return self.agency if self.agency_id else None
 
     def full_clean(self, *args, **kwargs):
-        self.sync_agency()
+        # save() syncs right before Wagtail's save cleans; only a form's clean of a new
+        # page needs the lookup here.
+        if not self.agency_id:
+            self.sync_agency()
         if not self.agency_id:
             exclude = set(kwargs.pop("exclude", None) or []) | {"agency"}
             kwargs["exclude"] = exclude
         super().full_clean(*args, **kwargs)
 
     def save(self, *args, **kwargs):
+        # Always: a revision published after a move still carries the old agency.
         self.sync_agency()
         super().save(*args, **kwargs)
 

@@ -2,6 +2,8 @@
 topics, groups, statuses, places.
 """
 
+import re
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,9 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
 from .base import HsdsIdMixin, TranslationStateMixin
+
+# What a term's slug looks like in a URL parameter (the slug field's rules and length).
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 class Term(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.Model):

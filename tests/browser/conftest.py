@@ -9,25 +9,16 @@ from pathlib import Path
 import pytest
 
 from directory.models import OpeningSlot
+from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS
 from tests.factories import (
     AgencyPageFactory,
     ContactPointPageFactory,
     LanguageFactory,
-    OfferPageFactory,
     TopicFactory,
+    published_offer,
     translate,
 )
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
@@ -139,32 +130,34 @@ def live_site(transactional_db, live_server):
         OpeningSlot.objects.create(
             page=point, weekday=weekday, opens=time(9), closes=time(12)
         )
-    offer = OfferPageFactory(parent=agency, slug="deutschkurs-frauen")
-    translate(
-        offer,
-        "title",
-        de="Deutschkurs für Frauen mit Kinderbetreuung",
-        ar="دورة لغة ألمانية للنساء مع رعاية الأطفال",
+    offer = published_offer(
+        agency,
+        slug="deutschkurs-frauen",
+        texts={
+            "title": {
+                "de": "Deutschkurs für Frauen mit Kinderbetreuung",
+                "ar": "دورة لغة ألمانية للنساء مع رعاية الأطفال",
+            },
+            "summary": {
+                "de": "Vormittags, mit Kinderbetreuung im Nebenraum.",
+                "ar": "في الصباح، مع رعاية الأطفال في الغرفة المجاورة.",
+            },
+            "how_to_apply": {"de": "Komm montags um 9 Uhr vorbei."},
+        },
+        topics=[topic],
+        contact_points=[point],
+        languages=[LanguageFactory(code="ar")],
     )
-    translate(
-        offer,
-        "summary",
-        de="Vormittags, mit Kinderbetreuung im Nebenraum.",
-        ar="في الصباح، مع رعاية الأطفال في الغرفة المجاورة.",
+    published_offer(
+        agency,
+        slug="abendkurs",
+        texts={
+            "title": {"de": "Integrationskurs am Abend", "ar": "دورة اندماج مسائية"},
+            "fee_description": {"de": "2,29 € pro Stunde"},
+        },
+        topics=[topic],
+        is_free=False,
     )
-    translate(offer, "how_to_apply", de="Komm montags um 9 Uhr vorbei.")
-    offer.save()
-    offer.topics.add(topic)
-    offer.contact_points.add(point)
-    offer.languages.add(LanguageFactory(code="ar"))
-    offer.save_revision().publish()
-    paid = OfferPageFactory(parent=agency, slug="abendkurs")
-    translate(paid, "title", de="Integrationskurs am Abend", ar="دورة اندماج مسائية")
-    translate(paid, "fee_description", de="2,29 € pro Stunde")
-    paid.is_free = False
-    paid.save()
-    paid.topics.add(topic)
-    paid.save_revision().publish()
     return {
         "home": home,
         "agency": agency,

@@ -138,3 +138,12 @@ def test_untranslated_field_falls_back_to_german(agency, settings):
         assert OfferPage.objects.get(pk=offer.pk).summary == "Beratung für Familien"
     assert offer.is_fallback("summary", "ar")
     assert not offer.is_fallback("summary", "de")
+
+
+def test_publishing_an_old_draft_after_a_move_keeps_the_new_agency(home, agency):
+    other = AgencyPageFactory(parent=home)
+    offer = OfferPageFactory(parent=agency)
+    draft = offer.save_revision()
+    offer.move(other, pos="last-child")
+    draft.publish()
+    assert OfferPage.objects.get(pk=offer.pk).agency_id == other.pk

@@ -13,6 +13,7 @@ from tests.factories import (
     LanguageFactory,
     OfferPageFactory,
     TopicFactory,
+    published_offer,
     translate,
 )
 
@@ -42,20 +43,20 @@ def offer(agency, topic, district):
         OpeningSlot.objects.create(
             page=point, weekday=weekday, opens=time(0), closes=time(23, 59)
         )
-    offer = OfferPageFactory(parent=agency)
-    translate(offer, "title", de="Deutschkurs für Frauen", ar="دورة لغة ألمانية للنساء")
-    translate(
-        offer,
-        "summary",
-        de="Mit Kinderbetreuung im Haus.",
-        ar="مع رعاية الأطفال في المبنى.",
+    offer = published_offer(
+        agency,
+        texts={
+            "title": {"de": "Deutschkurs für Frauen", "ar": "دورة لغة ألمانية للنساء"},
+            "summary": {
+                "de": "Mit Kinderbetreuung im Haus.",
+                "ar": "مع رعاية الأطفال في المبنى.",
+            },
+            "how_to_apply": {"de": "Komm einfach vorbei."},
+        },
+        topics=[topic],
+        contact_points=[point],
+        languages=[LanguageFactory(code="ar")],
     )
-    translate(offer, "how_to_apply", de="Komm einfach vorbei.")
-    offer.save()
-    offer.topics.add(topic)
-    offer.contact_points.add(point)
-    offer.languages.add(LanguageFactory(code="ar"))
-    offer.save_revision().publish()
     return offer
 
 

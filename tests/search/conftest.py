@@ -14,11 +14,10 @@ def region(home):
         ContactPointPageFactory,
         DistrictFactory,
         LanguageFactory,
-        OfferPageFactory,
         ResidenceStatusFactory,
         TargetGroupFactory,
         TopicFactory,
-        translate,
+        published_offer,
     )
 
     language = TopicFactory(slug="sprache", name_de="Sprache", name_ar="اللغة")
@@ -65,23 +64,14 @@ def region(home):
     OpeningSlot.objects.create(page=hall, weekday=2, opens=time(14), closes=time(18))
     OpeningSlot.objects.create(page=office, weekday=0, opens=time(13), closes=time(16))
 
-    def offer(parent, slug, points, topics, **fields):
-        page = OfferPageFactory(parent=parent, slug=slug)
-        for name, texts in fields.pop("texts").items():
-            translate(page, name, **texts)
-        for name, value in fields.items():
-            setattr(page, name, value)
-        page.save()
-        page.topics.set(topics)
-        page.contact_points.set(points)
-        return page
-
     offers = {
-        "frauenkurs": offer(
+        "frauenkurs": published_offer(
             vhs,
-            "frauenkurs",
-            [school],
-            [language],
+            slug="frauenkurs",
+            contact_points=[school],
+            topics=[language],
+            target_groups=[women],
+            languages=[arabic],
             texts={
                 "title": {
                     "de": "Deutschkurs für Frauen mit Kinderbetreuung",
@@ -93,11 +83,11 @@ def region(home):
                 },
             },
         ),
-        "abendkurs": offer(
+        "abendkurs": published_offer(
             vhs,
-            "abendkurs",
-            [hall],
-            [language],
+            slug="abendkurs",
+            contact_points=[hall],
+            topics=[language],
             is_free=False,
             texts={
                 "title": {"de": "Integrationskurs am Abend"},
@@ -105,22 +95,24 @@ def region(home):
                 "fee_description": {"de": "2,29 € pro Stunde"},
             },
         ),
-        "online": offer(
+        "online": published_offer(
             vhs,
-            "online-sprachcafe",
-            [],
-            [language],
+            slug="online-sprachcafe",
+            contact_points=[],
+            topics=[language],
             format="online",
             texts={
                 "title": {"de": "Online-Sprachcafé", "uk": "Онлайн-мовне кафе"},
                 "summary": {"de": "Deutsch sprechen im Videochat."},
             },
         ),
-        "rechtsberatung": offer(
+        "rechtsberatung": published_offer(
             caritas,
-            "rechtsberatung",
-            [office],
-            [law],
+            slug="rechtsberatung",
+            contact_points=[office],
+            topics=[law],
+            languages=[ukrainian],
+            residence_statuses=[duldung],
             texts={
                 "title": {
                     "de": "Rechtsberatung zum Aufenthalt",
@@ -132,24 +124,18 @@ def region(home):
                 },
             },
         ),
-        "ukraine": offer(
+        "ukraine": published_offer(
             caritas,
-            "ukraine-beratung",
-            [office],
-            [law],
+            slug="ukraine-beratung",
+            contact_points=[office],
+            topics=[law],
+            residence_statuses=[schutz],
             texts={
                 "title": {"de": "Beratung für Geflüchtete aus der Ukraine"},
                 "summary": {"de": "Hilfe bei der Aufenthaltserlaubnis nach § 24."},
             },
         ),
     }
-    offers["frauenkurs"].target_groups.set([women])
-    offers["frauenkurs"].languages.set([arabic])
-    offers["rechtsberatung"].languages.set([ukrainian])
-    offers["rechtsberatung"].residence_statuses.set([duldung])
-    offers["ukraine"].residence_statuses.set([schutz])
-    for page in offers.values():
-        page.save_revision().publish()
     return offers
 
 

@@ -7,27 +7,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-PARAMETERS = [
-    "q",
-    "lang",
-    "topic",
-    "target_group",
-    "residence_status",
-    "district",
-    "language",
-    "free",
-    "format",
-    "wheelchair",
-    "open_now",
-    "open_on",
-    "sort",
-    "near",
-    "lat",
-    "lon",
-    "page",
-    "page_size",
-    "unknown",
-]
+from search.forms import SearchForm
+
+PARAMETERS = [*SearchForm.base_fields, "unknown"]
 
 
 def test_api_returns_the_documented_shape(client, indexed):

@@ -167,3 +167,15 @@ def test_only_live_public_current_offers_are_indexed(indexed, agency):
     rebuild()
     ids = indexed_ids()
     assert not {str(draft.hsds_id), str(ended.hsds_id), str(private.hsds_id)} & ids
+
+
+def test_deleting_a_place_reindexes_its_offers(
+    indexed, django_capture_on_commit_callbacks
+):
+    from directory.models import ContactPointPage
+
+    point = ContactPointPage.objects.get(slug="vhs-bergheim")
+    with django_capture_on_commit_callbacks(execute=True):
+        point.delete()
+    response = engine_search(SearchRequest(facets={"district": ["bergheim"]}))
+    assert response.count == 0
