@@ -1,0 +1,1027 @@
+"""Importing HSDS 3.0 into the catalogue: records matched by HSDS id, one savepoint
+per record, nothing half-written, a report of what happened to each record.
+
+Pages are created live without a revision (an import is not an editor's draft); the
+search index learns about them through Wagtail's ``page_published`` signal.
+"""
+
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import linebreaks
+from django.utils.text import slugify
+from wagtail.models import Page, Site
+from wagtail.signals import page_published
+
+from ..models import (
+    AgencyPage,
+    ContactPerson,
+    ContactPointPage,
+    District,
+    HomePage,
+    Language,
+    OfferPage,
+    OpeningException,
+    OpeningSlot,
+    ResidenceStatus,
+    Responsibility,
+    TargetGroup,
+    Topic,
+)
+from ..models.pages import Accessibility, slots_overlap
+from . import schemas
+from .reading import Bundle, Problem
+from .vocabulary import (
+    PROPERTY_BY_ID,
+    STATUS_FROM_HSDS,
+    TAXONOMIES,
+    TAXONOMY_BY_ID,
+    WEEKDAYS,
+)
+
+TERM_MODELS = (Topic, TargetGroup, ResidenceStatus, District)
+SOURCE = settings.LANGUAGE_CODE
+BATCH = 500  # records per commit; each record has its own savepoint inside
+
+
+class RecordError(ValueError):
+    """This record cannot be imported; the message names the field."""
+
+
+@dataclass
+class RecordResult:
+    kind: str
+    id: str
+    name: str
+    action: str = "unchanged"  # created, updated, unchanged, skipped
+    messages: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.kind} {self.id} ({self.name}): {self.action}"
+        return "; ".join([head, *self.messages])
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool = False
+    results: list[RecordResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(result.action for result in self.results)
+        counts["skipped"] += len(self.problems)
+        return {
+            action: counts[action]
+            for action in ("created", "updated", "unchanged", "skipped")
+        }
+
+    @property
+    def skipped(self) -> list:
+        return [*self.problems, *(r for r in self.results if r.action == "skipped")]
+
+    @property
+    def warnings(self) -> list[RecordResult]:
+        return [r for r in self.results if r.action != "skipped" and r.messages]
+
+    def summary(self) -> str:
+        counts = self.counts()
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['skipped']} skipped "
+            f"({'dry run: nothing ' + verb + ' saved' if self.dry_run else 'saved'})."
+        )
+
+
+# --- small readers -----------------------------------------------------------------
+
+
+def _str(document: dict, key: str) -> str:
+    value = document.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{key}: expected text, got {value!r}")
+    return value.strip()
+
+
+def _uuid(value, where: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, AttributeError, TypeError):
+        raise RecordError(f"{where}: {value!r} is not a UUID") from None
+
+
+def _date(value, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise RecordError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _time(value, where: str) -> time | None:
+    if value in (None, ""):
+        return None
+    try:
+        return time.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        raise RecordError(f"{where}: {value!r} is not a time (HH:MM)") from None
+
+
+def _age(value, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RecordError(f"{where}: {value!r} is not a number")
+    if value < 0 or value > 150 or int(value) != value:
+        raise RecordError(f"{where}: {value!r} is not an age in whole years")
+    return int(value)
+
+
+def _timestamp(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed.replace(microsecond=0)
+
+
+def _html(text: str) -> str:
+    """HSDS descriptions may be HTML or plain text; rich text wants HTML."""
+    if not text or re.search(r"<[a-zA-Z/][^>]*>", text):
+        return text
+    return linebreaks(text)
+
+
+def _lines(items: list[dict], key: str) -> str:
+    return "\n".join(
+        str(item.get(key)).strip() for item in items if str(item.get(key) or "").strip()
+    )
+
+
+# --- the importer ------------------------------------------------------------------
+
+
+class Importer:
+    """Imports a ``Bundle`` in ``language``; ``agency`` puts everything under one
+    agency (its own organization records are then ignored).
+    """
+
+    def __init__(
+        self, *, language: str | None = None, agency: AgencyPage | None = None
+    ):
+        self.language = language or SOURCE
+        if self.language not in dict(settings.LANGUAGES):
+            raise ValueError(f"{self.language!r} is not a site language")
+        self.agency = agency
+        self.report = ImportReport()
+        self._home: HomePage | None = None
+        # Per-run caches: records imported once even when many services share them.
+        self._organizations: dict[str, AgencyPage] = {}
+        self._locations: dict[str, ContactPointPage] = {}
+        self._terms: dict[str, Any] = {}
+        self._languages = {
+            language.code: language for language in Language.objects.all()
+        }
+        self._record_keys: list[tuple[dict, str]] = []
+
+    # --- running ---------------------------------------------------------------
+
+    def run(self, bundle: Bundle, *, dry_run: bool = False) -> ImportReport:
+        """Import every record; with ``dry_run`` nothing is kept.
+
+        Never raises for a bad record: it is reported and skipped.
+        """
+        self.report.dry_run = dry_run
+        self.report.problems = list(bundle.problems)
+        records = [
+            *(("taxonomy_term", item, self._term_record) for item in bundle.terms),
+            *(
+                ("organization", item, self._organization_record)
+                for item in bundle.organizations
+            ),
+            *(("location", item, self._location_record) for item in bundle.locations),
+            *(("service", item, self._service_record) for item in bundle.services),
+        ]
+        if dry_run:
+            with transaction.atomic():
+                for record in records:
+                    self._record(*record)
+                transaction.set_rollback(True)
+        else:
+            for start in range(0, len(records), BATCH):
+                with transaction.atomic():
+                    for record in records[start : start + BATCH]:
+                        self._record(*record)
+        return self.report
+
+    def _record(self, kind: str, document: dict, handler) -> None:
+        name = document.get("name") if isinstance(document.get("name"), str) else ""
+        result = RecordResult(kind=kind, id=str(document.get("id", "?")), name=name)
+        self.report.results.append(result)
+        found = schemas.problems(document, kind)
+        if found:
+            result.action = "skipped"
+            result.messages += found[:5]
+            return
+        self._record_keys = []
+        try:
+            with transaction.atomic():
+                handler(document, result)
+        except RecordError as error:
+            self._forget_record_keys()
+            result.action = "skipped"
+            result.messages.append(str(error))
+        except ValidationError as error:
+            self._forget_record_keys()
+            result.action = "skipped"
+            result.messages.append(_validation_message(error))
+        except (IntegrityError, DatabaseError) as error:
+            self._forget_record_keys()
+            result.action = "skipped"
+            result.messages.append(f"the database refused it: {error}".strip())
+
+    def _remember(self, cache: dict, key: str, value) -> None:
+        cache[key] = value
+        self._record_keys.append((cache, key))
+
+    def _forget_record_keys(self) -> None:
+        for cache, key in self._record_keys:
+            cache.pop(key, None)
+        self._record_keys = []
+
+    @staticmethod
+    def _note(result: RecordResult, action: str) -> None:
+        order = ("unchanged", "updated", "created")
+        if order.index(action) > order.index(result.action):
+            result.action = action
+
+    # --- writing helpers ---------------------------------------------------------
+
+    def _set(self, obj, attr: str, value, changed: list[str]) -> None:
+        if getattr(obj, attr) != value:
+            setattr(obj, attr, value)
+            changed.append(attr)
+
+    def _set_fk(self, obj, name: str, value, changed: list[str]) -> None:
+        if getattr(obj, f"{name}_id") != (value.pk if value is not None else None):
+            setattr(obj, name, value)
+            changed.append(name)
+
+    def _set_text(self, obj, name: str, value: str, changed: list[str]) -> None:
+        """Text into this import's language; a value equal to the German text stays
+        out of a translation (readers get the German fallback either way).
+        """
+        if self.language != SOURCE:
+            source = getattr(obj, f"{name}_{SOURCE}") or ""
+            if not source and obj.pk is None and name in ("title", "name"):
+                self._set(obj, f"{name}_{SOURCE}", value, changed)
+            if value == source:
+                value = ""
+        self._set(obj, f"{name}_{self.language}", value, changed)
+
+    def _home_page(self) -> HomePage:
+        if self._home is None:
+            home = HomePage.objects.first()
+            if home is None:
+                home = _home_create()
+            self._home = home
+        return self._home
+
+    def _page_save(self, page: Page, parent: Page, changed: list[str], when=None):
+        # Page.save() runs full_clean(): a bad value ends up as a ValidationError.
+        if page.pk is None:
+            # The source's last_modified, if it has one; we do not invent a date.
+            page.live = True
+            page.has_unpublished_changes = False
+            page.first_published_at = page.last_published_at = when
+            parent.add_child(instance=page)
+            created = True
+        elif changed:
+            if when is not None:
+                page.last_published_at = when
+            page.save()
+            created = False
+        else:
+            return None
+        page_published.send(sender=type(page), instance=page, revision=None)
+        return "created" if created else "updated"
+
+    def _slug(self, parent: Page, wanted: str, fallback: str) -> str:
+        base = slugify(wanted)[:70] or fallback
+        slug, number = base, 1
+        siblings = set(parent.get_children().values_list("slug", flat=True))
+        while slug in siblings:
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
+
+    # --- taxonomy terms ----------------------------------------------------------
+
+    def _term_record(self, document: dict, result: RecordResult) -> None:
+        if _property_code(document):
+            return  # our own vocabulary of properties: nothing to store
+        term, action = self._term(document)
+        result.name = str(term)
+        self._note(result, action)
+
+    def _term(self, document: dict):
+        tid = str(_uuid(document.get("id"), "taxonomy_term.id"))
+        if tid in self._terms:
+            return self._terms[tid], "unchanged"
+        model = _term_model(document)
+        term = None
+        for candidate in TERM_MODELS:
+            term = candidate.objects.filter(hsds_id=tid).first()
+            if term is not None:
+                model = candidate
+                break
+        name = _str(document, "name")
+        if not name:
+            raise RecordError(f"taxonomy term {tid}: name is missing")
+        if term is None:
+            # Mapped onto an existing term of the same code or name, else created.
+            code = _str(document, "code") or name
+            term = (
+                model.objects.filter(slug=slugify(code)[:80]).first()
+                or model.objects.filter(
+                    **{f"name_{self.language}__iexact": name}
+                ).first()
+            )
+            if term is not None:
+                self._remember(self._terms, tid, term)
+                return term, "unchanged"
+            term = model(
+                hsds_id=tid, slug=_free_slug(model, slugify(code)[:80] or "term")
+            )
+        changed: list[str] = []
+        self._set_text(term, "name", name, changed)
+        description = _str(document, "description")
+        if hasattr(term, "description") and description and description != name:
+            self._set_text(term, "description", description, changed)
+        action = "unchanged"
+        if changed:
+            action = "created" if term.pk is None else "updated"
+            term.full_clean(exclude=["hsds_id"])
+            term.save()
+        self._remember(self._terms, tid, term)
+        return term, action
+
+    def _attribute_terms(self, document: dict) -> tuple[dict, list]:
+        """(properties {code: value}, terms) from a record's attributes."""
+        properties: dict[str, str] = {}
+        terms = []
+        for position, attribute in enumerate(document.get("attributes") or []):
+            where = f"attributes[{position}]"
+            term_document = attribute.get("taxonomy_term") or {}
+            term_id = attribute.get("taxonomy_term_id") or term_document.get("id")
+            prop = PROPERTY_BY_ID.get(str(term_id)) or PROPERTY_BY_ID.get(
+                str(_property_code(term_document) or "")
+            )
+            code = _property_code(term_document) or (prop.code if prop else None)
+            if code:
+                properties[code] = str(attribute.get("value") or "")
+                continue
+            if term_document:
+                terms.append(self._term({"id": term_id, **term_document})[0])
+                continue
+            term = _term_by_id(str(_uuid(term_id, f"{where}.taxonomy_term_id")))
+            if term is None:
+                raise RecordError(
+                    f"{where}.taxonomy_term_id: unknown taxonomy term {term_id}"
+                )
+            terms.append(term)
+        return properties, terms
+
+    # --- organizations -----------------------------------------------------------
+
+    def _organization_record(self, document: dict, result: RecordResult) -> None:
+        if self.agency is not None:
+            result.messages.append(f"ignored: everything goes to {self.agency.title}")
+            return
+        agency, action = self._organization(document)
+        result.name = agency.title
+        self._note(result, action)
+
+    def _organization(self, document: dict) -> tuple[AgencyPage, str]:
+        oid = str(_uuid(document.get("id"), "organization.id"))
+        if oid in self._organizations:
+            return self._organizations[oid], "unchanged"
+        agency = AgencyPage.objects.filter(hsds_id=oid).first()
+        home = self._home_page()
+        name = _str(document, "name")
+        if agency is None:
+            agency = AgencyPage(hsds_id=oid)
+            agency.slug = _slug_from_url(_str(document, "uri")) or self._slug(
+                home, name, f"agency-{oid[:8]}"
+            )
+        changed: list[str] = []
+        self._set_text(agency, "title", name, changed)
+        description = _str(document, "description")
+        self._set_text(
+            agency, "description", "" if description == name else description, changed
+        )
+        self._set(agency, "email", _str(document, "email"), changed)
+        self._set(agency, "website", _str(document, "website"), changed)
+        if "phones" in document:
+            phone = _phone(document["phones"] or [], "phones")
+            self._set(agency, "phone", phone, changed)
+        properties, _terms = self._attribute_terms(document)
+        kind = properties.get("agency-type")
+        if kind in AgencyPage.Type.values:
+            self._set(agency, "agency_type", kind, changed)
+        if self.language == SOURCE or agency.pk is None:
+            self._set(agency, "draft_title", agency.title_de, changed)
+        action = self._page_save(agency, home, changed) or "unchanged"
+        self._remember(self._organizations, oid, agency)
+        return agency, action
+
+    def _owner(self, document: dict, *, where: str) -> tuple[AgencyPage, str]:
+        """The agency a service or location belongs to."""
+        if self.agency is not None:
+            return self.agency, "unchanged"
+        nested = document.get("organization")
+        if isinstance(nested, dict) and nested.get("name"):
+            return self._organization(nested)
+        oid = document.get("organization_id") or (nested or {}).get("id")
+        if oid:
+            oid = str(_uuid(oid, f"{where}.organization_id"))
+            agency = (
+                self._organizations.get(oid)
+                or AgencyPage.objects.filter(hsds_id=oid).first()
+            )
+            if agency is not None:
+                return agency, "unchanged"
+            raise RecordError(
+                f"{where}.organization_id: unknown organization {oid}; include the "
+                "organization in the file or import with --agency"
+            )
+        raise RecordError(
+            f"{where}: no organization; include one or import with --agency"
+        )
+
+    # --- locations ---------------------------------------------------------------
+
+    def _location_record(self, document: dict, result: RecordResult) -> None:
+        agency, _action = self._owner(document, where="location")
+        point, action = self._location(document, agency, result)
+        result.name = point.title
+        self._note(result, action)
+
+    def _location(
+        self, document: dict, agency: AgencyPage, result: RecordResult
+    ) -> tuple[ContactPointPage, str]:
+        lid = str(_uuid(document.get("id"), "location.id"))
+        if lid in self._locations:
+            return self._locations[lid], "unchanged"
+        point = ContactPointPage.objects.filter(hsds_id=lid).first()
+        full = "addresses" in document
+        address = _address(document.get("addresses") or [])
+        name = _str(document, "name") or address.get("address_1") or "Anlaufstelle"
+        parent = point.get_parent() if point else agency
+        if point is None:
+            point = ContactPointPage(hsds_id=lid, agency=agency)
+            point.slug = _slug_from_url(_str(document, "url")) or self._slug(
+                agency, name, f"ort-{lid[:8]}"
+            )
+        changed: list[str] = []
+        self._set_text(point, "title", name, changed)
+        if self.language == SOURCE or point.pk is None:
+            self._set(point, "draft_title", point.title_de, changed)
+        if full or address:
+            street = ", ".join(
+                part
+                for part in (address.get("address_1"), address.get("address_2"))
+                if part
+            )
+            self._set(point, "street", street, changed)
+            self._set(point, "postcode", str(address.get("postal_code") or ""), changed)
+            self._set(point, "city", str(address.get("city") or ""), changed)
+        self._set_text(
+            point, "transport_hint", _str(document, "transportation"), changed
+        )
+        latitude, longitude = document.get("latitude"), document.get("longitude")
+        if not _coordinates_valid(latitude, longitude):
+            if latitude is not None or longitude is not None:
+                result.messages.append(
+                    f"location {lid}: latitude/longitude {latitude}, {longitude} are "
+                    "not valid coordinates; left out"
+                )
+            latitude = longitude = None
+        self._set(point, "latitude", latitude, changed)
+        self._set(point, "longitude", longitude, changed)
+        # A brief document (no arrays) leaves what it does not carry as it is.
+        if full or "phones" in document:
+            phone = _phone(document.get("phones") or [], "phones")
+            self._set(point, "phone", phone, changed)
+        if full or "contacts" in document:
+            emails = [
+                c.get("email") for c in document.get("contacts") or [] if c.get("email")
+            ]
+            self._set(point, "email", emails[0] if emails else "", changed)
+        if full or "accessibility" in document:
+            notes = [a.get("description") for a in document["accessibility"] or [] if a]
+            note = "\n".join(n for n in notes if n)
+            self._set_text(point, "accessibility_note", note, changed)
+        if full or "attributes" in document:
+            self._location_attributes_set(point, document, changed)
+        self._languages_set(point, document.get("languages"), changed)
+        if full or "schedules" in document:
+            self._hours_set(point, document.get("schedules") or [], changed, result)
+        action = self._page_save(point, parent, changed) or "unchanged"
+        self._remember(self._locations, lid, point)
+        return point, action
+
+    def _location_attributes_set(self, point, document: dict, changed) -> None:
+        properties, terms = self._attribute_terms(document)
+        district = next((t for t in terms if isinstance(t, District)), None)
+        if district is None and point.postcode:
+            district = _district_for_postcode(point.postcode)
+        self._set_fk(point, "district", district, changed)
+        wheelchair = properties.get("wheelchair", Accessibility.UNKNOWN)
+        if wheelchair not in Accessibility.values:
+            wheelchair = Accessibility.UNKNOWN
+        self._set(point, "wheelchair", wheelchair, changed)
+        self._set(point, "has_lift", "lift" in properties, changed)
+        self._set(point, "has_hearing_loop", "hearing-loop" in properties, changed)
+        closed = "temporarily-closed" in properties
+        self._set(point, "temporarily_closed", closed, changed)
+        note = properties.get("temporarily-closed", "")
+        self._set_text(point, "closed_note", note, changed)
+        booking = properties.get("appointment-url", "")
+        self._set(point, "appointment_url", booking, changed)
+
+    def _languages_set(self, obj, documents, changed: list[str]) -> None:
+        if documents is None:
+            return
+        wanted = []
+        for position, item in enumerate(documents):
+            code = str(item.get("code") or "").strip().lower()
+            if not code:
+                raise RecordError(f"languages[{position}].code is missing")
+            if code not in self._languages:
+                name = str(item.get("name") or code)[:60]
+                language = Language.objects.create(
+                    code=code[:12], native_name=name, german_name=name
+                )
+                self._remember(self._languages, code, language)
+            wanted.append(self._languages[code])
+        self._m2m_set(obj, "languages", wanted, changed)
+
+    def _m2m_set(self, obj, name: str, wanted: list, changed: list[str]) -> None:
+        manager = getattr(obj, name)
+        current = {item.pk for item in manager.all()} if obj.pk else set()
+        if current != {item.pk for item in wanted}:
+            manager.set(wanted)
+            changed.append(f"{name}.")
+
+    def _translations_set(self, items: list, name: str, values: list, changed):
+        """This language's text of child rows (exception notes, contact roles),
+        saved in place: the German rows and their order stay as they are.
+        """
+        attr = f"{name}_{self.language}"
+        for item, value in zip(items, values, strict=True):
+            if value is None:
+                continue
+            if value == (getattr(item, f"{name}_{SOURCE}") or ""):
+                value = ""
+            if getattr(item, attr) != value:
+                setattr(item, attr, value)
+                item.save(update_fields=[attr])
+                changed.append(f"{name}.")
+
+    def _hours_set(
+        self, point: ContactPointPage, schedules: list, changed, result
+    ) -> None:
+        slots, exceptions = set(), {}
+        for position, schedule in enumerate(schedules):
+            where = f"schedules[{position}]"
+            opens = _time(schedule.get("opens_at"), f"{where}.opens_at")
+            closes = _time(schedule.get("closes_at"), f"{where}.closes_at")
+            days = [
+                d.strip().upper() for d in str(schedule.get("byday") or "").split(",")
+            ]
+            days = [d[-2:] for d in days if d]
+            valid_from = _date(schedule.get("valid_from"), f"{where}.valid_from")
+            valid_to = _date(schedule.get("valid_to"), f"{where}.valid_to")
+            if days:
+                if opens is None or closes is None or closes <= opens:
+                    raise RecordError(
+                        f"{where}: weekly hours need opens_at before closes_at"
+                    )
+                appointment = schedule.get("attending_type") == "appointment"
+                for day in days:
+                    if day not in WEEKDAYS:
+                        raise RecordError(f"{where}.byday: {day!r} is not a weekday")
+                    slots.add((WEEKDAYS.index(day), opens, closes, appointment))
+            elif valid_from and valid_from == valid_to:
+                properties, _terms = self._attribute_terms(schedule)
+                closed = "closed-day" in properties or opens is None
+                if not closed and (closes is None or closes <= opens):
+                    raise RecordError(f"{where}: special hours need a later closes_at")
+                exceptions[valid_from] = (
+                    closed,
+                    None if closed else opens,
+                    None if closed else closes,
+                    str(schedule.get("description") or "")[:200],
+                )
+            else:
+                result.messages.append(
+                    f"{where}: neither weekly hours nor a single day; left out"
+                )
+        clashes = slots_overlap([(d, o, c) for d, o, c, _a in slots])
+        if clashes:
+            first, second = clashes[0]
+            raise RecordError(
+                f"schedules: opening hours overlap on {WEEKDAYS[first[0]]}: "
+                f"{first[1]:%H:%M}–{first[2]:%H:%M} and {second[1]:%H:%M}–"
+                f"{second[2]:%H:%M}"
+            )
+        current_slots = (
+            {
+                (s.weekday, s.opens, s.closes, s.appointment_only)
+                for s in point.opening_slots.all()
+            }
+            if point.pk
+            else set()
+        )
+        if current_slots != slots:
+            point.opening_slots = [
+                OpeningSlot(weekday=d, opens=o, closes=c, appointment_only=a)
+                for d, o, c, a in sorted(slots)
+            ]
+            changed.append("opening_slots.")
+        current_exceptions = (
+            {
+                e.date: (e.closed, e.opens, e.closes, getattr(e, f"note_{SOURCE}"))
+                for e in point.opening_exceptions.all()
+            }
+            if point.pk
+            else {}
+        )
+        if self.language != SOURCE:
+            self._translations_set(
+                list(point.opening_exceptions.all()) if point.pk else [],
+                "note",
+                [
+                    exceptions[e.date][3] if e.date in exceptions else None
+                    for e in (point.opening_exceptions.all() if point.pk else [])
+                ],
+                changed,
+            )
+        elif current_exceptions != exceptions:
+            point.opening_exceptions = [
+                OpeningException(
+                    date=day, closed=c, opens=o, closes=cl, **{f"note_{SOURCE}": note}
+                )
+                for day, (c, o, cl, note) in sorted(exceptions.items())
+            ]
+            changed.append("opening_exceptions.")
+
+    # --- services ----------------------------------------------------------------
+
+    def _service_record(self, document: dict, result: RecordResult) -> None:
+        properties, terms = self._attribute_terms(document)
+        agency, action = self._owner(document, where="service")
+        self._note(result, action)
+        points = []
+        for position, link in enumerate(document.get("service_at_locations") or []):
+            location = link.get("location")
+            if not isinstance(location, dict):
+                lid = str(_uuid(link.get("location_id"), "location_id"))
+                point = self._locations.get(lid) or (
+                    ContactPointPage.objects.filter(hsds_id=lid).first()
+                )
+                if point is None:
+                    raise RecordError(
+                        f"service_at_locations[{position}].location_id: unknown "
+                        f"location {lid}"
+                    )
+            else:
+                owner = self._location_owner(location, agency, result)
+                point, action = self._location(location, owner, result)
+                self._note(result, action)
+            points.append(point)
+        if "responsibility" in properties:
+            result.kind = "responsibility"
+            self._note(
+                result, self._responsibility(document, agency, points, terms, result)
+            )
+        else:
+            self._note(result, self._offer(document, agency, points, properties, terms))
+
+    def _location_owner(self, location: dict, agency, result) -> AgencyPage:
+        """A service's place belongs to its own organization when we know it, else
+        to the service's.
+        """
+        oid = location.get("organization_id")
+        if self.agency is not None or not oid or str(oid) == str(agency.hsds_id):
+            return agency
+        try:
+            return self._owner({"organization_id": oid}, where="location")[0]
+        except RecordError:
+            result.messages.append(
+                f"location {location.get('id')}: organization {oid} is unknown; "
+                f"placed under {agency.title}"
+            )
+            return agency
+
+    def _offer(self, document, agency, points, properties, terms) -> str:
+        sid = str(_uuid(document.get("id"), "service.id"))
+        offer = OfferPage.objects.filter(hsds_id=sid).first()
+        full = "service_at_locations" in document
+        name = _str(document, "name")
+        parent = offer.get_parent() if offer else agency
+        if offer is None:
+            offer = OfferPage(hsds_id=sid, agency=agency)
+            offer.slug = _slug_from_url(_str(document, "url")) or self._slug(
+                agency, name, f"angebot-{sid[:8]}"
+            )
+        changed: list[str] = []
+        self._set_text(offer, "title", name, changed)
+        if self.language == SOURCE or offer.pk is None:
+            self._set(offer, "draft_title", offer.title_de, changed)
+        summary = properties.get("summary", "")
+        if full or "summary" in properties:
+            self._set_text(offer, "summary", summary, changed)
+        description = _str(document, "description")
+        if description in (name, summary):
+            description = ""
+        self._set_text(offer, "description", _html(description), changed)
+        status = STATUS_FROM_HSDS.get(_str(document, "status"), "active")
+        self._set(offer, "status", status, changed)
+        if full or "application_process" in document:
+            self._set_text(
+                offer, "how_to_apply", _str(document, "application_process"), changed
+            )
+        fee = _str(document, "fees_description") or _str(document, "fees")
+        costs = document.get("cost_options")
+        if costs is not None or fee or full:
+            free = any(c.get("amount") == 0 for c in costs or []) or (
+                not costs and not fee
+            )
+            if not free and not fee:
+                fee = "; ".join(
+                    " ".join(
+                        str(part)
+                        for part in (
+                            c.get("option"),
+                            c.get("amount"),
+                            c.get("currency"),
+                        )
+                        if part not in (None, "")
+                    )
+                    for c in costs or []
+                )
+            self._set(offer, "is_free", free, changed)
+            self._set_text(offer, "fee_description", fee, changed)
+        for key, attr in (("minimum_age", "min_age"), ("maximum_age", "max_age")):
+            if full or key in document:
+                self._set(offer, attr, _age(document.get(key), key), changed)
+        if full or "assured_date" in document:
+            self._set(
+                offer,
+                "assured_date",
+                _date(document.get("assured_date"), "assured_date"),
+                changed,
+            )
+            self._set(offer, "assurer_email", _str(document, "assurer_email"), changed)
+        if "format" in properties and properties["format"] in OfferPage.Format.values:
+            self._set(offer, "format", properties["format"], changed)
+        if full or "required_documents" in document:
+            self._set_text(
+                offer,
+                "required_documents",
+                _lines(document.get("required_documents") or [], "document"),
+                changed,
+            )
+        if full or "schedules" in document:
+            start = end = None
+            for position, schedule in enumerate(document.get("schedules") or []):
+                if not schedule.get("byday"):
+                    where = f"schedules[{position}]"
+                    start = _date(schedule.get("valid_from"), f"{where}.valid_from")
+                    end = _date(schedule.get("valid_to"), f"{where}.valid_to")
+            self._set(offer, "start_date", start, changed)
+            self._set(offer, "end_date", end, changed)
+        if full or "attributes" in document:
+            for relation, model in (
+                ("topics", Topic),
+                ("target_groups", TargetGroup),
+                ("residence_statuses", ResidenceStatus),
+            ):
+                wanted = [t for t in terms if isinstance(t, model)]
+                self._m2m_set(offer, relation, wanted, changed)
+        if full:
+            self._m2m_set(offer, "contact_points", points, changed)
+        self._languages_set(offer, document.get("languages"), changed)
+        if "contacts" in document and self.language == SOURCE:
+            self._contacts_set(offer, document["contacts"], changed)
+        elif "contacts" in document and offer.pk:
+            persons = list(offer.contact_persons.all())
+            roles = [str(c.get("title") or "").strip() for c in document["contacts"]]
+            if len(roles) == len(persons):
+                self._translations_set(persons, "role", roles, changed)
+        if offer.min_age is not None and offer.max_age is not None:
+            if offer.min_age > offer.max_age:
+                raise RecordError("minimum_age: higher than maximum_age")
+        if offer.start_date and offer.end_date and offer.start_date > offer.end_date:
+            raise RecordError("schedules: the offer ends before it starts")
+        when = _timestamp(document.get("last_modified"))
+        return self._page_save(offer, parent, changed, when=when) or "unchanged"
+
+    def _contacts_set(self, offer: OfferPage, documents: list, changed) -> None:
+        wanted = []
+        for item in documents:
+            name = str(item.get("name") or item.get("title") or item.get("email") or "")
+            if not name.strip():
+                continue
+            wanted.append(
+                (
+                    name.strip()[:120],
+                    str(item.get("title") or "").strip()[:120],
+                    str(item.get("email") or "").strip(),
+                    _phone(item.get("phones") or [], "contacts.phones"),
+                )
+            )
+        current = (
+            [
+                (p.name, getattr(p, f"role_{SOURCE}") or "", p.email, p.phone)
+                for p in offer.contact_persons.all()
+            ]
+            if offer.pk
+            else []
+        )
+        if current != wanted:
+            offer.contact_persons = [
+                ContactPerson(name=n, email=e, phone=p, **{f"role_{SOURCE}": r})
+                for n, r, e, p in wanted
+            ]
+            changed.append("contact_persons.")
+
+    def _responsibility(self, document, agency, points, terms, result) -> str:
+        rid = str(_uuid(document.get("id"), "service.id"))
+        rule = Responsibility.objects.filter(hsds_id=rid).first() or Responsibility(
+            hsds_id=rid
+        )
+        topics = [t for t in terms if isinstance(t, Topic)]
+        if not topics:
+            raise RecordError("attributes: a responsibility needs a topic")
+        changed: list[str] = []
+        name = _str(document, "name")
+        self._set_text(rule, "title", name, changed)
+        explanation = _str(document, "description")
+        self._set_text(
+            rule, "explanation", "" if explanation == name else explanation, changed
+        )
+        self._set_text(
+            rule,
+            "what_to_bring",
+            _lines(document.get("required_documents") or [], "document"),
+            changed,
+        )
+        self._set_fk(rule, "topic", topics[0], changed)
+        for attr, model in (
+            ("residence_status", ResidenceStatus),
+            ("target_group", TargetGroup),
+            ("district", District),
+        ):
+            found = [t for t in terms if isinstance(t, model)]
+            self._set_fk(rule, attr, found[0] if found else None, changed)
+        self._set_fk(rule, "agency", agency, changed)
+        point = points[0] if points else None
+        if point is not None and point.agency_id != agency.pk:
+            result.messages.append(
+                "the contact point belongs to another organization; left out"
+            )
+            point = None
+        self._set_fk(rule, "contact_point", point, changed)
+        if not changed:
+            return "unchanged"
+        action = "created" if rule.pk is None else "updated"
+        rule.full_clean(exclude=["hsds_id"])
+        rule.save()
+        return action
+
+
+# --- helpers outside the class ---------------------------------------------------
+
+
+def _home_create() -> HomePage:
+    """A home page for an empty site, made the default site's root."""
+    root = Page.get_first_root_node()
+    home = HomePage(title="Wegweiser", slug="wegweiser", live=True)
+    root.add_child(instance=home)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost",
+            root_page=home,
+            is_default_site=True,
+            site_name="Wegweiser",
+        )
+    else:
+        site.root_page = home
+        site.save()
+    return home
+
+
+def _validation_message(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(
+            f"{field}: {' '.join(messages)}"
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def _phone(phones: list, where: str) -> str:
+    for phone in phones:
+        number = str(phone.get("number") or "").strip().strip('"')
+        if number:
+            if len(number) > 40:
+                raise RecordError(f"{where}.number: {number!r} is too long")
+            return number
+    return ""
+
+
+def _address(addresses: list) -> dict:
+    for kind in ("physical", "postal", "virtual"):
+        for address in addresses:
+            if address.get("address_type") == kind:
+                return address
+    return addresses[0] if addresses else {}
+
+
+def _coordinates_valid(latitude, longitude) -> bool:
+    numbers = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for v in (latitude, longitude)
+    )
+    return numbers and -90 <= latitude <= 90 and -180 <= longitude <= 180
+
+
+def _slug_from_url(url: str) -> str:
+    """Our own page links end in the page's slug: keep it, so URLs survive a
+    round trip.
+    """
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    if not url.startswith(base + "/"):
+        return ""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    return last if re.fullmatch(r"[-a-z0-9_]{1,80}", last) else ""
+
+
+def _district_for_postcode(postcode: str) -> District | None:
+    for district in District.objects.exclude(postcodes=""):
+        if postcode in [p.strip() for p in district.postcodes.split(",")]:
+            return district
+    return None
+
+
+def _property_code(term: dict) -> str | None:
+    if not isinstance(term, dict):
+        return None
+    prop = PROPERTY_BY_ID.get(str(term.get("id")))
+    if prop:
+        return prop.code
+    if term.get("taxonomy_id") == TAXONOMIES["properties"].id:
+        return str(term.get("code") or "") or None
+    return None
+
+
+def _term_model(document: dict):
+    taxonomy = TAXONOMY_BY_ID.get(str(document.get("taxonomy_id")))
+    if taxonomy is None:
+        taxonomy = TAXONOMIES.get(str(document.get("taxonomy") or ""))
+    return taxonomy.model if taxonomy and taxonomy.model else Topic
+
+
+def _term_by_id(term_id: str):
+    for model in TERM_MODELS:
+        term = model.objects.filter(hsds_id=term_id).first()
+        if term is not None:
+            return term
+    return None
+
+
+def _free_slug(model, wanted: str) -> str:
+    slug, number = wanted or "term", 1
+    while model.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{wanted}-{number}"
+    return slug
