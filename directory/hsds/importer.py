@@ -5,6 +5,7 @@ Pages are created live without a revision (an import is not an editor's draft); 
 search index learns about them through Wagtail's ``page_published`` signal.
 """
 
+import json
 import re
 import uuid
 from collections import Counter
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.text import slugify
@@ -198,6 +200,16 @@ class Importer:
             language.code: language for language in Language.objects.all()
         }
         self._record_keys: list[tuple[dict, str]] = []
+        self._last_child: dict[int, str | None] = {}
+        self._slugs: dict[int, set[str]] = {}
+        self._validated: set[int] = set()
+        self._locale = None
+        self._batch_offers: dict = {}
+        # HSDS ids already here, so new records need no lookup query.
+        self._known = {
+            model: set(model.objects.values_list("hsds_id", flat=True))
+            for model in (AgencyPage, ContactPointPage, OfferPage, Responsibility)
+        }
 
     # --- running ---------------------------------------------------------------
 
@@ -219,21 +231,51 @@ class Importer:
         ]
         if dry_run:
             with transaction.atomic():
-                for record in records:
-                    self._record(*record)
+                self._batches(records)
                 transaction.set_rollback(True)
         else:
-            for start in range(0, len(records), BATCH):
-                with transaction.atomic():
-                    for record in records[start : start + BATCH]:
-                        self._record(*record)
+            self._batches(records)
         return self.report
+
+    def _batches(self, records: list) -> None:
+        # Each batch commits (unless inside the dry run's transaction): a long import
+        # keeps what it did; each record has its own savepoint either way.
+        for start in range(0, len(records), BATCH):
+            with transaction.atomic():
+                batch = records[start : start + BATCH]
+                self._offers_prefetch([r[1] for r in batch if r[0] == "service"])
+                for record in batch:
+                    self._record(*record)
+
+    def _offers_prefetch(self, services: list[dict]) -> None:
+        """Load the batch's existing offers with their relations in a few queries."""
+        ids = []
+        for service in services:
+            try:
+                ids.append(uuid.UUID(str(service.get("id"))))
+            except ValueError:
+                continue
+        known = [i for i in ids if i in self._known[OfferPage]]
+        self._batch_offers = {
+            offer.hsds_id: offer
+            for offer in OfferPage.objects.filter(hsds_id__in=known).prefetch_related(
+                "topics",
+                "target_groups",
+                "residence_statuses",
+                "languages",
+                Prefetch(
+                    "contact_points",
+                    queryset=ContactPointPage.objects.only("pk", "path"),
+                ),
+                "contact_persons",
+            )
+        }
 
     def _record(self, kind: str, document: dict, handler) -> None:
         name = document.get("name") if isinstance(document.get("name"), str) else ""
         result = RecordResult(kind=kind, id=str(document.get("id", "?")), name=name)
         self.report.results.append(result)
-        found = schemas.problems(document, kind)
+        found = self._schema_problems(document, kind)
         if found:
             result.action = "skipped"
             result.messages += found[:5]
@@ -254,6 +296,59 @@ class Importer:
             self._forget_record_keys()
             result.action = "skipped"
             result.messages.append(f"the database refused it: {error}".strip())
+
+    def _schema_problems(self, document: dict, kind: str) -> list[str]:
+        """Schema violations; organizations and locations that many services share
+        are checked once per run (checking is the slow part of an import).
+        """
+        if kind != "service":
+            return schemas.problems(document, kind)
+        found = []
+        service = dict(document)
+        shared = []
+        if isinstance(service.get("organization"), dict):
+            shared.append(("organization", "organization", service.pop("organization")))
+        links = []
+        for position, link in enumerate(service.get("service_at_locations") or []):
+            if isinstance(link, dict) and isinstance(link.get("location"), dict):
+                link = dict(link)
+                where = f"service_at_locations.{position}.location"
+                shared.append((where, "location", link.pop("location")))
+            links.append(link)
+        if links:
+            service["service_at_locations"] = links
+        attributes = []
+        for position, attribute in enumerate(service.get("attributes") or []):
+            if isinstance(attribute, dict) and isinstance(
+                attribute.get("taxonomy_term"), dict
+            ):
+                attribute = dict(attribute)
+                where = f"attributes.{position}.taxonomy_term"
+                shared.append((where, "taxonomy_term", attribute.pop("taxonomy_term")))
+            attributes.append(attribute)
+        if attributes:
+            service["attributes"] = attributes
+        found += schemas.problems(service, "service")
+        for where, name, part in shared:
+            key = hash(json.dumps(part, sort_keys=True, default=str))
+            if key in self._validated:
+                continue
+            problems = schemas.problems(part, name)
+            if problems:
+                found += [f"{where}.{problem}" for problem in problems]
+            else:
+                self._validated.add(key)
+        return found
+
+    def _existing(self, model, hsds_id: str):
+        key = uuid.UUID(hsds_id)
+        if key not in self._known[model]:
+            return None
+        if model is OfferPage and key in self._batch_offers:
+            return self._batch_offers.pop(
+                key
+            )  # once: a failed record may leave it dirty
+        return model.objects.filter(hsds_id=hsds_id).first()
 
     def _remember(self, cache: dict, key: str, value) -> None:
         cache[key] = value
@@ -303,31 +398,80 @@ class Importer:
         return self._home
 
     def _page_save(self, page: Page, parent: Page, changed: list[str], when=None):
-        # Page.save() runs full_clean(): a bad value ends up as a ValidationError.
+        """Save a changed page (a new one as the parent's last child), live.
+
+        Validates only the fields the import set (Wagtail's full_clean checks every
+        field of every language and costs more than the save itself); database
+        constraints catch the rest.
+        """
+        if not changed:
+            return None
+        fields = {name for name in changed if not name.endswith(".")}
+        page.clean_fields(
+            exclude=[f.name for f in page._meta.concrete_fields if f.name not in fields]
+        )
         if page.pk is None:
             # The source's last_modified, if it has one; we do not invent a date.
             page.live = True
             page.has_unpublished_changes = False
             page.first_published_at = page.last_published_at = when
-            parent.add_child(instance=page)
+            self._child_add(parent, page)
+            self._known[type(page)].add(page.hsds_id)
+            for name, pks in page.__dict__.pop("_hsds_m2m", {}).items():
+                field = type(page)._meta.get_field(name)
+                through = field.remote_field.through
+                through.objects.bulk_create(
+                    [
+                        through(
+                            **{
+                                f"{field.m2m_field_name()}_id": page.pk,
+                                f"{field.m2m_reverse_field_name()}_id": pk,
+                            }
+                        )
+                        for pk in pks
+                    ]
+                )
             created = True
-        elif changed:
+        else:
             if when is not None:
                 page.last_published_at = when
-            page.save()
+            page.save(clean=False)
             created = False
-        else:
-            return None
         page_published.send(sender=type(page), instance=page, revision=None)
         return "created" if created else "updated"
 
+    def _child_add(self, parent: Page, page: Page) -> None:
+        """treebeard's add_child without re-reading the parent for every child."""
+        last = self._last_child.get(parent.pk, "")
+        if last == "":
+            child = parent.get_last_child()
+            last = child.path if child else None
+        if self._locale is None:
+            self._locale = parent.locale
+        page.locale = self._locale
+        page.depth = parent.depth + 1
+        page.path = (
+            Page._get_path(parent.path, page.depth, 1)
+            if last is None
+            else Page(path=last)._inc_path()
+        )
+        Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + 1)
+        page._cached_parent_obj = parent
+        page.save(clean=False)
+        self._last_child[parent.pk] = page.path
+
     def _slug(self, parent: Page, wanted: str, fallback: str) -> str:
-        base = slugify(wanted)[:70] or fallback
+        """A slug free among the parent's children (``wanted`` slugified)."""
+        taken = self._slugs.get(parent.pk)
+        if taken is None:
+            taken = set(parent.get_children().values_list("slug", flat=True))
+            self._slugs[parent.pk] = taken
+        base = slugify(wanted)[:80] or fallback
         slug, number = base, 1
-        siblings = set(parent.get_children().values_list("slug", flat=True))
-        while slug in siblings:
+        while slug in taken:
             number += 1
             slug = f"{base}-{number}"
+        taken.add(slug)
         return slug
 
     # --- taxonomy terms ----------------------------------------------------------
@@ -421,13 +565,13 @@ class Importer:
         oid = str(_uuid(document.get("id"), "organization.id"))
         if oid in self._organizations:
             return self._organizations[oid], "unchanged"
-        agency = AgencyPage.objects.filter(hsds_id=oid).first()
+        agency = self._existing(AgencyPage, oid)
         home = self._home_page()
         name = _str(document, "name")
         if agency is None:
             agency = AgencyPage(hsds_id=oid)
-            agency.slug = _slug_from_url(_str(document, "uri")) or self._slug(
-                home, name, f"agency-{oid[:8]}"
+            agency.slug = self._slug(
+                home, _slug_from_url(_str(document, "uri")) or name, f"agency-{oid[:8]}"
             )
         changed: list[str] = []
         self._set_text(agency, "title", name, changed)
@@ -488,15 +632,15 @@ class Importer:
         lid = str(_uuid(document.get("id"), "location.id"))
         if lid in self._locations:
             return self._locations[lid], "unchanged"
-        point = ContactPointPage.objects.filter(hsds_id=lid).first()
+        point = self._existing(ContactPointPage, lid)
         full = "addresses" in document
         address = _address(document.get("addresses") or [])
         name = _str(document, "name") or address.get("address_1") or "Anlaufstelle"
-        parent = point.get_parent() if point else agency
+        parent = agency  # where a new one goes; an existing one stays put
         if point is None:
             point = ContactPointPage(hsds_id=lid, agency=agency)
-            point.slug = _slug_from_url(_str(document, "url")) or self._slug(
-                agency, name, f"ort-{lid[:8]}"
+            point.slug = self._slug(
+                agency, _slug_from_url(_str(document, "url")) or name, f"ort-{lid[:8]}"
             )
         changed: list[str] = []
         self._set_text(point, "title", name, changed)
@@ -583,10 +727,17 @@ class Importer:
         self._m2m_set(obj, "languages", wanted, changed)
 
     def _m2m_set(self, obj, name: str, wanted: list, changed: list[str]) -> None:
-        manager = getattr(obj, name)
-        current = {item.pk for item in manager.all()} if obj.pk else set()
-        if current != {item.pk for item in wanted}:
-            manager.set(wanted)
+        wanted_pks = [item.pk for item in wanted]
+        if obj.pk is None:
+            # Written after the insert in one statement (see _page_save); going
+            # through modelcluster would read every relation back first.
+            if wanted_pks:
+                obj.__dict__.setdefault("_hsds_m2m", {})[name] = wanted_pks
+                changed.append(f"{name}.")
+            return
+        current = {item.pk for item in getattr(obj, name).all()}
+        if current != set(wanted_pks):
+            getattr(obj, name).set(wanted)
             changed.append(f"{name}.")
 
     def _translations_set(self, items: list, name: str, values: list, changed):
@@ -742,14 +893,16 @@ class Importer:
 
     def _offer(self, document, agency, points, properties, terms) -> str:
         sid = str(_uuid(document.get("id"), "service.id"))
-        offer = OfferPage.objects.filter(hsds_id=sid).first()
+        offer = self._existing(OfferPage, sid)
         full = "service_at_locations" in document
         name = _str(document, "name")
-        parent = offer.get_parent() if offer else agency
+        parent = agency  # where a new one goes; an existing one stays put
         if offer is None:
             offer = OfferPage(hsds_id=sid, agency=agency)
-            offer.slug = _slug_from_url(_str(document, "url")) or self._slug(
-                agency, name, f"angebot-{sid[:8]}"
+            offer.slug = self._slug(
+                agency,
+                _slug_from_url(_str(document, "url")) or name,
+                f"angebot-{sid[:8]}",
             )
         changed: list[str] = []
         self._set_text(offer, "title", name, changed)
@@ -875,9 +1028,7 @@ class Importer:
 
     def _responsibility(self, document, agency, points, terms, result) -> str:
         rid = str(_uuid(document.get("id"), "service.id"))
-        rule = Responsibility.objects.filter(hsds_id=rid).first() or Responsibility(
-            hsds_id=rid
-        )
+        rule = self._existing(Responsibility, rid) or Responsibility(hsds_id=rid)
         topics = [t for t in terms if isinstance(t, Topic)]
         if not topics:
             raise RecordError("attributes: a responsibility needs a topic")
