@@ -65,6 +65,7 @@ class RecordResult:
     name: str
     action: str = "unchanged"  # created, updated, unchanged, skipped
     messages: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # fields an update changed
 
     def __str__(self) -> str:
         head = f"{self.kind} {self.id} ({self.name}): {self.action}"
@@ -204,6 +205,7 @@ class Importer:
         self._slugs: dict[int, set[str]] = {}
         self._validated: set[int] = set()
         self._locale = None
+        self._result = RecordResult(kind="", id="", name="")
         self._batch_offers: dict = {}
         # HSDS ids already here, so new records need no lookup query.
         self._known = {
@@ -281,6 +283,7 @@ class Importer:
             result.messages += found[:5]
             return
         self._record_keys = []
+        self._result = result
         try:
             with transaction.atomic():
                 handler(document, result)
@@ -387,7 +390,11 @@ class Importer:
                 self._set(obj, f"{name}_{SOURCE}", value, changed)
             if value == source:
                 value = ""
-        self._set(obj, f"{name}_{self.language}", value, changed)
+        attr = f"{name}_{self.language}"
+        # Untouched translation columns hold NULL; for us that is the empty text.
+        if (getattr(obj, attr) or "") != value:
+            setattr(obj, attr, value)
+            changed.append(attr)
 
     def _home_page(self) -> HomePage:
         if self._home is None:
@@ -406,6 +413,8 @@ class Importer:
         """
         if not changed:
             return None
+        if page.pk is not None:
+            self._result.changes += [name.rstrip(".") for name in changed]
         fields = {name for name in changed if not name.endswith(".")}
         page.clean_fields(
             exclude=[f.name for f in page._meta.concrete_fields if f.name not in fields]
@@ -1064,6 +1073,8 @@ class Importer:
         if not changed:
             return "unchanged"
         action = "created" if rule.pk is None else "updated"
+        if rule.pk is not None:
+            self._result.changes += changed
         rule.full_clean(exclude=["hsds_id"])
         rule.save()
         return action
