@@ -1,0 +1,93 @@
+"""Coordinators import HSDS in the admin: a dry-run preview first, then the import."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from directory.hsds.admin_views import UPLOADS
+from directory.hsds.schemas import EXAMPLES_DIR
+from directory.models import AgencyPage, OfferPage
+from directory.services import agency_editors_group_ensure, coordinators_group_ensure
+
+URL = "/admin/hsds-import/"
+
+
+@pytest.fixture
+def coordinator(home, client):
+    user = get_user_model().objects.create_user("koordination", password="x")
+    user.groups.add(coordinators_group_ensure(home=home))
+    client.force_login(user)
+    return user
+
+
+def upload(name: str, data: bytes):
+    return SimpleUploadedFile(name, data, content_type="application/json")
+
+
+def test_preview_saves_nothing_then_import_saves(coordinator, client):
+    example = (EXAMPLES_DIR / "service_full.json").read_bytes()
+
+    preview = client.post(
+        URL,
+        {"file": upload("service_full.json", example), "language": "de"},
+    )
+
+    assert preview.status_code == 200
+    body = preview.content.decode()
+    assert "Community Counselling" in body
+    assert "not valid coordinates" in body  # the example's latitude 100, noted
+    assert not OfferPage.objects.exists()
+    token = preview.context["confirm_form"].initial["token"]
+    assert (UPLOADS / token).exists()
+
+    done = client.post(
+        URL,
+        {
+            "action": "import",
+            "token": token,
+            "file_name": "service_full.json",
+            "language": "de",
+        },
+    )
+
+    assert done.status_code == 200
+    assert done.context["imported"] is True
+    assert OfferPage.objects.filter(title="Community Counselling").exists()
+    assert not (UPLOADS / token).exists()
+
+
+def test_broken_file_gets_a_message_not_an_error_page(coordinator, client):
+    response = client.post(
+        URL, {"file": upload("broken.json", b'{"id": '), "language": "de"}
+    )
+
+    assert response.status_code == 400
+    assert "not valid JSON" in response.content.decode()
+    assert not AgencyPage.objects.exists()
+
+
+def test_missing_file_and_forged_token_are_form_errors(coordinator, client):
+    assert client.post(URL, {"language": "de"}).status_code == 400
+    response = client.post(
+        URL, {"action": "import", "token": "../../etc/passwd", "language": "de"}
+    )
+    assert response.status_code == 400
+
+
+def test_agency_editors_cannot_import(home, agency, client):
+    editor = get_user_model().objects.create_user("redaktion", password="x")
+    editor.groups.add(agency_editors_group_ensure(agency=agency))
+    client.force_login(editor)
+
+    response = client.get(URL)
+
+    assert response.status_code in (302, 403)
+    menu = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "hsds-import" not in menu
+
+
+def test_coordinators_find_it_in_the_settings_menu(coordinator, client):
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert URL in page
+    assert client.get(URL).status_code == 200
