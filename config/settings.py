@@ -266,8 +266,9 @@ SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
 # --- Open data (HSDS 3.0; see directory/hsds/) ----------------------------------------
 # The Land our addresses are in (HSDS requires it; we do not store it per address).
 HSDS_STATE_PROVINCE = env("HSDS_STATE_PROVINCE", "Bayern")
-# Largest file an import accepts (bytes), from the command line or the admin.
-HSDS_IMPORT_MAX_BYTES = int(env("HSDS_IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+# Largest file an import accepts (bytes), from the command line or the admin. Files are
+# read whole: 10,000 full services are about 130 MB of JSON and 1.5 GB in memory.
+HSDS_IMPORT_MAX_BYTES = int(env("HSDS_IMPORT_MAX_BYTES", str(150 * 1024 * 1024)))
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
