@@ -10,6 +10,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from directory import finder_views
 from search import views as search_views
 
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/search/", search_views.search_api, name="search-api"),
     path("api/search/suggest/", search_views.suggest_api, name="search-suggest"),
     path("api/openapi.json", search_views.openapi, name="openapi"),
+    path("api/hsds/", include("directory.hsds.urls")),
+    path("api/finder/", finder_views.finder_api, name="finder-api"),
 ]
 
 if settings.DEBUG:
@@ -33,5 +36,6 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("search/", search_views.search_page, name="search"),
+    path("who-is-responsible/", finder_views.finder_page, name="finder"),
     path("", include(wagtail_urls)),
 )

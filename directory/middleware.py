@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.utils.translation import get_language
 
 LANGUAGE_LIKE = re.compile(r"^/([a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?)(/|$)")
 NOT_LANGUAGES = {"api", "static", "media"}
@@ -13,10 +14,14 @@ NOT_LANGUAGES = {"api", "static", "media"}
 
 class DirectoryLocaleMiddleware(LocaleMiddleware):
     """``/xx/…`` for a language we do not serve is a 404, not a redirect to
-    ``/de/xx/…``.
+    ``/de/xx/…``; nothing under ``/api/`` is redirected.
     """
 
     def process_response(self, request, response):
+        if response.status_code == 404 and request.path_info.startswith("/api/"):
+            # An API's 404 is an answer; never redirect it to /de/api/….
+            response.headers.setdefault("Content-Language", get_language())
+            return response
         match = LANGUAGE_LIKE.match(request.path_info)
         if response.status_code == 404 and match:
             prefix = match.group(1).lower()

@@ -6,6 +6,7 @@ if set; that database must be empty). Prints figures; asserts nothing.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--search-requests", type=int, default=10)
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument("--skip-hsds", action="store_true")
     args = parser.parse_args()
 
     engine_process = None
@@ -131,6 +133,8 @@ def run(args) -> None:
             f"{name:34} {response.status_code:>6} {statistics.median(timings):>8.1f} "
             f"{p95:>8.1f} {len(queries):>8} {len(response.content):>8}"
         )
+    if not args.skip_hsds:
+        bench_hsds()
     if settings.SEARCH_URL:
         bench_search(client, args.search_requests)
         if not args.skip_relevance:
@@ -138,6 +142,54 @@ def run(args) -> None:
 
             with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
                 bench_relevance()
+
+
+def bench_hsds() -> None:
+    """Export the region as HSDS (JSON, tabular), then import the JSON into an empty
+    database in a separate process, twice (new, then unchanged).
+    """
+    import subprocess
+
+    from django.core.management import call_command
+
+    folder = Path(tempfile.mkdtemp(prefix="wegweiser-hsds-"))
+    print()
+    for fmt, target in (("json", folder / "export.json"), ("tabular", folder / "tab")):
+        started = time.perf_counter()
+        call_command(
+            "export_hsds", str(target), "--format", fmt, stdout=open(os.devnull, "w")
+        )
+        seconds = time.perf_counter() - started
+        size = (
+            target.stat().st_size
+            if target.is_file()
+            else sum(p.stat().st_size for p in target.iterdir())
+        )
+        print(f"export_hsds --format {fmt}: {seconds:.1f} s, {size / 1e6:.0f} MB")
+    count = len(json.loads((folder / "export.json").read_text(encoding="utf-8")))
+    environment = {
+        **os.environ,
+        "WEGWEISER_VAR_DIR": str(folder / "empty"),
+        "DJANGO_DEBUG": "1",
+    }
+    environment.pop("DATABASE_URL", None)
+    environment.pop("SEARCH_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(  # noqa: S603 - our interpreter, our manage.py
+        [*manage, "migrate", "--noinput", "-v", "0"],
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    for attempt in ("into an empty database", "again (unchanged)"):
+        result = subprocess.run(  # noqa: S603
+            [*manage, "import_hsds", str(folder / "export.json")],
+            env=environment,
+            capture_output=True,
+            text=True,
+        )
+        summary = (result.stdout.strip().splitlines() or ["?"])[-1]
+        print(f"import_hsds {count} services {attempt}: {summary}")
 
 
 SEARCH_QUERIES = [

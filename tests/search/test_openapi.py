@@ -79,6 +79,23 @@ def test_document_is_valid_openapi_3_1(spec):
         "/api/search/",
         "/api/search/suggest/",
         "/api/openapi.json",
+        "/api/finder/",
+        *(
+            f"/api/hsds{path}"
+            for path in (
+                "/",
+                "/services",
+                "/services/{id}",
+                "/organizations",
+                "/organizations/{id}",
+                "/service_at_locations",
+                "/service_at_locations/{id}",
+                "/taxonomies",
+                "/taxonomies/{id}",
+                "/taxonomy_terms",
+                "/taxonomy_terms/{id}",
+            )
+        ),
     }
 
 
@@ -167,3 +184,22 @@ def test_suggest_rejects_an_unknown_language_as_documented(client, db, spec):
     assert response.status_code == 400
     assert "lang" in response.json()["errors"]
     _assert_valid(_validator(spec, "/api/search/suggest/", 400), response.json())
+
+
+def test_finder_answers_match_the_documented_schemas(client, agency, spec):
+    from directory.models import Responsibility
+    from tests.factories import ContactPointPageFactory, TopicFactory
+
+    topic = TopicFactory(slug="aufenthalt")
+    point = ContactPointPageFactory(parent=agency, postcode="86720")
+    Responsibility.objects.create(
+        topic=topic, agency=agency, contact_point=point, title_de="Aufenthalt"
+    )
+
+    answer = client.get("/api/finder/", {"topic": "aufenthalt", "lang": "ar"})
+    refused = client.get("/api/finder/", {"topic": "gibt-es-nicht"})
+
+    assert answer.status_code == 200 and answer.json()["matched"] is True
+    _assert_valid(_validator(spec, "/api/finder/", 200), answer.json())
+    assert refused.status_code == 400
+    _assert_valid(_validator(spec, "/api/finder/", 400), refused.json())
