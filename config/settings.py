@@ -263,6 +263,10 @@ SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", "wegweiser")
 SEARCH_TIMEOUT = float(env("SEARCH_TIMEOUT", "10"))
 SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
 
+# --- "Who is responsible?" finder -------------------------------------------------------
+# The topic whose rules for everyone are offered when no rule answers a question.
+DIRECTORY_COUNSELLING_TOPIC = env("DIRECTORY_COUNSELLING_TOPIC", "beratung")
+
 # --- Open data (HSDS 3.0; see directory/hsds/) ----------------------------------------
 # The Land our addresses are in (HSDS requires it; we do not store it per address).
 HSDS_STATE_PROVINCE = env("HSDS_STATE_PROVINCE", "Bayern")
