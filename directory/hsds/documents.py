@@ -7,6 +7,7 @@ against the official schemas (``schemas.problems``), which the tests check.
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -133,7 +134,7 @@ class Documents:
         self.language = language or settings.LANGUAGE_CODE
         self.base_url = (base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
         self._root_path: str | None = None
-        self._terms: dict[tuple[type, int], dict] = {}
+        self._terms: dict[tuple[type, int | str], dict] = {}
         self._locations: dict[int, dict] = {}
         self._organizations: dict[int, dict] = {}
         self._languages: dict[int, Language] | None = None
@@ -384,7 +385,7 @@ class Documents:
     def _exception(self, point: ContactPointPage, exception: OpeningException) -> dict:
         lid = point.hsds_id
         day = exception.date.isoformat()
-        document = {
+        document: dict[str, Any] = {
             "id": derived_id(lid, "exception", day),
             "location_id": str(lid),
             "valid_from": day,
@@ -395,7 +396,7 @@ class Documents:
             document["attributes"] = [
                 self._property("schedule", document["id"], "closed-day", "yes")
             ]
-        else:
+        elif exception.opens and exception.closes:  # a constraint guarantees both
             document["opens_at"] = exception.opens.strftime("%H:%M")
             document["closes_at"] = exception.closes.strftime("%H:%M")
         return _drop_empty(document)

@@ -272,7 +272,7 @@ class Importer:
         """Relations and log entries of the batch's new pages, one insert per kind
         (only rows of records that succeeded are here).
         """
-        by_model: dict[type, list] = {}
+        by_model: dict[Any, list] = {}
         for row in rows:
             by_model.setdefault(type(row), []).append(row)
         for model, items in by_model.items():
@@ -306,7 +306,8 @@ class Importer:
         }
 
     def _record(self, kind: str, document: dict, handler) -> None:
-        name = document.get("name") if isinstance(document.get("name"), str) else ""
+        name = document.get("name")
+        name = name if isinstance(name, str) else ""
         result = RecordResult(kind=kind, id=str(document.get("id", "?")), name=name)
         self.report.results.append(result)
         found = self._schema_problems(document, kind)
@@ -835,7 +836,11 @@ class Importer:
             elif valid_from and valid_from == valid_to:
                 properties, _terms = self._attribute_terms(schedule)
                 closed = "closed-day" in properties or opens is None
-                if not closed and (closes is None or closes <= opens):
+                if (
+                    opens is not None
+                    and not closed
+                    and (closes is None or closes <= opens)
+                ):
                     raise RecordError(f"{where}: special hours need a later closes_at")
                 exceptions[valid_from] = (
                     closed,
@@ -864,7 +869,7 @@ class Importer:
             else set()
         )
         if current_slots != slots:
-            point.opening_slots = [
+            point.opening_slots = [  # type: ignore[misc]  # modelcluster relation
                 OpeningSlot(weekday=d, opens=o, closes=c, appointment_only=a)
                 for d, o, c, a in sorted(slots)
             ]
@@ -888,7 +893,7 @@ class Importer:
                 changed,
             )
         elif current_exceptions != exceptions:
-            point.opening_exceptions = [
+            point.opening_exceptions = [  # type: ignore[misc]  # modelcluster relation
                 OpeningException(
                     date=day, closed=c, opens=o, closes=cl, **{f"note_{SOURCE}": note}
                 )
@@ -1073,7 +1078,7 @@ class Importer:
             else []
         )
         if current != wanted:
-            offer.contact_persons = [
+            offer.contact_persons = [  # type: ignore[misc]  # modelcluster relation
                 ContactPerson(name=n, email=e, phone=p, **{f"role_{SOURCE}": r})
                 for n, r, e, p in wanted
             ]
