@@ -106,6 +106,13 @@ def run(args) -> None:
                     f"contact point ({language})": point.url,
                     f"agency ({language})": offer.agency.url,
                     f"search 'deutsch' ({language})": f"/{language}/search/?q=deutsch",
+                    f"finder answer ({language})": (
+                        f"/{language}/who-is-responsible/"
+                        "?topic=arbeit&status=duldung&postcode=86733"
+                    ),
+                    f"HSDS services, 50 ({language})": (
+                        f"/api/hsds/services?lang={language}"
+                    ),
                 }
             )
     if settings.SEARCH_URL:
