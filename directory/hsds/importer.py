@@ -346,26 +346,8 @@ class Importer:
         shared = []
         if isinstance(service.get("organization"), dict):
             shared.append(("organization", "organization", service.pop("organization")))
-        links = []
-        for position, link in enumerate(service.get("service_at_locations") or []):
-            if isinstance(link, dict) and isinstance(link.get("location"), dict):
-                link = dict(link)
-                where = f"service_at_locations.{position}.location"
-                shared.append((where, "location", link.pop("location")))
-            links.append(link)
-        if links:
-            service["service_at_locations"] = links
-        attributes = []
-        for position, attribute in enumerate(service.get("attributes") or []):
-            if isinstance(attribute, dict) and isinstance(
-                attribute.get("taxonomy_term"), dict
-            ):
-                attribute = dict(attribute)
-                where = f"attributes.{position}.taxonomy_term"
-                shared.append((where, "taxonomy_term", attribute.pop("taxonomy_term")))
-            attributes.append(attribute)
-        if attributes:
-            service["attributes"] = attributes
+        _detach(service, "service_at_locations", "location", "location", shared)
+        _detach(service, "attributes", "taxonomy_term", "taxonomy_term", shared)
         found += schemas.problems(service, "service")
         for where, name, part in shared:
             key = hash(json.dumps(part, sort_keys=True, default=str))
@@ -1149,6 +1131,18 @@ def _home_create() -> HomePage:
         site.root_page = home
         site.save()
     return home
+
+
+def _detach(service: dict, key: str, nested: str, kind: str, shared: list) -> None:
+    """Move ``service[key][i][nested]`` objects to ``shared`` (to be checked once)."""
+    items = []
+    for position, item in enumerate(service.get(key) or []):
+        if isinstance(item, dict) and isinstance(item.get(nested), dict):
+            item = dict(item)
+            shared.append((f"{key}.{position}.{nested}", kind, item.pop(nested)))
+        items.append(item)
+    if items:
+        service[key] = items
 
 
 def _path_after(path: str) -> str:
