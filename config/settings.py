@@ -263,7 +263,7 @@ SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", "wegweiser")
 SEARCH_TIMEOUT = float(env("SEARCH_TIMEOUT", "10"))
 SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
 
-# --- "Who is responsible?" finder -------------------------------------------------------
+# --- "Who is responsible?" finder ----------------------------------------------------
 # The topic whose rules for everyone are offered when no rule answers a question.
 DIRECTORY_COUNSELLING_TOPIC = env("DIRECTORY_COUNSELLING_TOPIC", "beratung")
 

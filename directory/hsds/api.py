@@ -389,8 +389,12 @@ def matching_services(
         by_agency = Q(agency__hsds_id=query.organization_id)
         filters.append((by_agency, by_agency))
     if query.modified_after:
-        # Rules have no timestamp: they cannot say they changed after a date.
-        filters.append((Q(last_published_at__gte=query.modified_after), NOTHING))
+        filters.append(
+            (
+                Q(last_published_at__gte=query.modified_after),
+                Q(updated_at__gte=query.modified_after),
+            )
+        )
     offers, rules = public_offers(), public_responsibilities()
     # One subquery per filter: joins through many-to-many never repeat a row.
     for offer_filter, rule_filter in filters:
@@ -450,10 +454,10 @@ def list_services(query: Query, documents: Documents) -> tuple[int, list[dict]]:
                 "hsds_id", "last_published_at", "latest_revision_created_at"
             )[start:stop]
         ] + [
-            {"id": str(hsds_id)}
-            for hsds_id in rules.select_related(None).values_list("hsds_id", flat=True)[
-                rule_start:rule_stop
-            ]
+            {"id": str(hsds_id), "last_modified": _timestamp(updated)}
+            for hsds_id, updated in rules.select_related(None).values_list(
+                "hsds_id", "updated_at"
+            )[rule_start:rule_stop]
         ]
         return offer_count + rule_count, contents
     page_offers = list(offers[start:stop]) if start < offer_count else []

@@ -552,6 +552,7 @@ class Documents:
             "name": name,
             "description": explanation or name,
             "status": "active",
+            "last_modified": _timestamp(rule.updated_at),
             "organization": self.organization(agency),
             "service_areas": (
                 [

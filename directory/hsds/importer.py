@@ -1103,6 +1103,10 @@ class Importer:
         self._set_fk(rule, "contact_point", point, changed)
         if not changed:
             return "unchanged"
+        when = _timestamp(document.get("last_modified"))
+        if when is not None:
+            rule.updated_at = when
+            rule.keep_updated_at = True
         action = "created" if rule.pk is None else "updated"
         if rule.pk is not None:
             self._result.changes += changed

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.search import index
@@ -66,6 +67,9 @@ class Responsibility(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.M
     )
     explanation = models.TextField(_("explanation"), blank=True)
     what_to_bring = models.TextField(_("what to bring"), blank=True)
+    updated_at = models.DateTimeField(
+        _("last changed"), default=timezone.now, editable=False, db_index=True
+    )
 
     panels = [
         FieldPanel("title"),
@@ -94,6 +98,12 @@ class Responsibility(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.M
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # An import keeps the source's date (``keep_updated_at``); edits get now.
+        if not getattr(self, "keep_updated_at", False):
+            self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
 
     def clean(self):
         if (

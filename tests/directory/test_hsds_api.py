@@ -267,7 +267,9 @@ def test_minimal_services_give_ids_and_dates(client, region):
     first = body["contents"][0]
     assert set(first) == {"id", "last_modified"}
     assert datetime.fromisoformat(first["last_modified"]) <= datetime.now(UTC)
-    assert body["contents"][-1] == {"id": str(region["rule_region"].hsds_id)}
+    last = body["contents"][-1]
+    assert last["id"] == str(region["rule_region"].hsds_id)
+    assert set(last) == {"id", "last_modified"}
     assert body["total_items"] == 6
 
 
@@ -439,20 +441,25 @@ def test_service_filters(client, region):
         assert found == _hsds(*(region[key] for key in expected)), params
 
 
-def test_modified_after_keeps_recent_offers_and_leaves_out_rules(client, region):
+def test_modified_after_keeps_recently_changed_offers_and_rules(client, region):
     OfferPage.objects.update(last_published_at=datetime(2025, 1, 1, tzinfo=UTC))
     OfferPage.objects.filter(pk=region["laden"].pk).update(
         last_published_at=datetime(2025, 6, 1, 12, tzinfo=UTC)
     )
+    Responsibility.objects.update(updated_at=datetime(2025, 1, 1, tzinfo=UTC))
     for value in ("2025-06-01T12:00:00Z", "2025-06-01T14:00:00+02:00", "2025-03-01"):
         body = _ok(client, "/services", {"modified_after": value})
         assert _ids(body) == _hsds(region["laden"]), value
     # "+" unencoded in a query string arrives as a space
     late = client.get(f"{API}/services?modified_after=2025-06-01T14:00:01+02:00")
     assert late.json()["contents"] == []
-    assert (
-        _ok(client, "/services", {"modified_after": "2024-12-31"})["total_items"] == 4
-    )  # every offer, no rule
+    everything = _ok(client, "/services", {"modified_after": "2024-12-31"})
+    assert everything["total_items"] == _ok(client, "/services")["total_items"]
+    # Editing a rule makes it count as changed now.
+    rule = region["rule"]
+    rule.save()
+    body = _ok(client, "/services", {"modified_after": "2025-03-01"})
+    assert _ids(body) == _hsds(region["laden"], rule)
 
 
 def test_every_term_filter_finds_exactly_the_services_that_use_the_term(client, region):
