@@ -137,14 +137,20 @@ def _applying(question: Question) -> QuerySet[Responsibility]:
 
 def _answers(rules: Iterable[Responsibility]) -> list[Answer]:
     """Attach each rule's contact point (if public) with its hours and languages."""
-    # The shared prefetch of the contact point pages; a private helper of selectors.
-    from .selectors import _slots_by_day, _with_hours, visible_contact_points
+    # The shared prefetch of the contact point pages (hours and languages).
+    from .selectors import (
+        contact_points_with_hours,
+        slots_by_day,
+        visible_contact_points,
+    )
 
     rules = list(rules)
     point_ids = {rule.contact_point_id for rule in rules if rule.contact_point_id}
     points = {
         point.pk: point
-        for point in _with_hours(visible_contact_points().filter(pk__in=point_ids))
+        for point in contact_points_with_hours(
+            visible_contact_points().filter(pk__in=point_ids)
+        )
     }
     answers = []
     for rule in rules:
@@ -160,7 +166,7 @@ def _answers(rules: Iterable[Responsibility]) -> list[Answer]:
                 state=opening_state(
                     point, slots=slots, exceptions=list(point.opening_exceptions.all())
                 ),
-                slots_by_day=_slots_by_day(slots),
+                slots_by_day=slots_by_day(slots),
                 languages=list(point.languages.all()),
             )
         )

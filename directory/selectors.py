@@ -31,7 +31,9 @@ def visible_contact_points() -> PageQuerySet:
     return ContactPointPage.objects.live().public()
 
 
-def _with_hours(queryset: QuerySet[ContactPointPage]) -> QuerySet[ContactPointPage]:
+def contact_points_with_hours(
+    queryset: QuerySet[ContactPointPage],
+) -> QuerySet[ContactPointPage]:
     return queryset.select_related("district").prefetch_related(
         "languages",
         Prefetch(
@@ -88,7 +90,9 @@ def districts_for_topic(*, topic: Topic) -> list[District]:
 def offer_detail(*, offer: OfferPage) -> dict:
     # A preview holds unsaved relations in memory: read them as objects, not as SQL.
     point_ids = [point.pk for point in offer.contact_points.all()]
-    points = _with_hours(visible_contact_points().filter(pk__in=point_ids))
+    points = contact_points_with_hours(
+        visible_contact_points().filter(pk__in=point_ids)
+    )
     return {
         "agency": offer.owner_agency,
         "topics": list(offer.topics.all()),
@@ -114,7 +118,7 @@ def contact_point_detail(*, contact_point: ContactPointPage) -> dict:
     return {
         "agency": contact_point.owner_agency,
         "state": opening_state(contact_point, slots=slots, exceptions=exceptions),
-        "slots_by_day": _slots_by_day(slots),
+        "slots_by_day": slots_by_day(slots),
         "upcoming_exceptions": _upcoming(exceptions),
         "languages": list(contact_point.languages.all()),
         "offers": offers,
@@ -125,7 +129,7 @@ def agency_detail(*, agency: AgencyPage) -> dict:
     return {
         "offers": visible_offers().child_of(agency).select_related("agency"),
         "contact_points": contact_points_with_state(
-            _with_hours(visible_contact_points().child_of(agency))
+            contact_points_with_hours(visible_contact_points().child_of(agency))
         ),
     }
 
@@ -144,7 +148,7 @@ def agencies_with_counts() -> list[AgencyPage]:
     return agencies
 
 
-def _slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]]]:
+def slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]]]:
     from .models import Weekday
 
     grouped: dict[int, list[OpeningSlot]] = defaultdict(list)

@@ -43,12 +43,12 @@ from ..models import (
 from .documents import (
     HSDS_VERSION,
     Documents,
-    _timestamp,
     one_to_one,
     public_agencies,
     public_contact_points,
     public_offers,
     public_responsibilities,
+    timestamp_iso,
 )
 from .vocabulary import (
     PROPERTIES,
@@ -449,12 +449,12 @@ def list_services(query: Query, documents: Documents) -> tuple[int, list[dict]]:
     if query.minimal:
         page_offers = offers.prefetch_related(None).select_related(None)
         contents = [
-            {"id": str(hsds_id), "last_modified": _timestamp(published or revised)}
+            {"id": str(hsds_id), "last_modified": timestamp_iso(published or revised)}
             for hsds_id, published, revised in page_offers.values_list(
                 "hsds_id", "last_published_at", "latest_revision_created_at"
             )[start:stop]
         ] + [
-            {"id": str(hsds_id), "last_modified": _timestamp(updated)}
+            {"id": str(hsds_id), "last_modified": timestamp_iso(updated)}
             for hsds_id, updated in rules.select_related(None).values_list(
                 "hsds_id", "updated_at"
             )[rule_start:rule_stop]

@@ -60,7 +60,7 @@ def _lines(value: str) -> list[str]:
     return [line.strip(" -•\t") for line in (value or "").splitlines() if line.strip()]
 
 
-def _timestamp(value: datetime | None) -> str | None:
+def timestamp_iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -462,7 +462,7 @@ class Documents:
             "maximum_age": offer.max_age,
             "assured_date": offer.assured_date and offer.assured_date.isoformat(),
             "assurer_email": offer.assurer_email,
-            "last_modified": _timestamp(
+            "last_modified": timestamp_iso(
                 offer.last_published_at or offer.latest_revision_created_at
             ),
             "organization": self.organization(offer.agency),
@@ -552,7 +552,7 @@ class Documents:
             "name": name,
             "description": explanation or name,
             "status": "active",
-            "last_modified": _timestamp(rule.updated_at),
+            "last_modified": timestamp_iso(rule.updated_at),
             "organization": self.organization(agency),
             "service_areas": (
                 [
