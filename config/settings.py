@@ -270,9 +270,13 @@ DIRECTORY_COUNSELLING_TOPIC = env("DIRECTORY_COUNSELLING_TOPIC", "beratung")
 # --- Open data (HSDS 3.0; see directory/hsds/) ----------------------------------------
 # The Land our addresses are in (HSDS requires it; we do not store it per address).
 HSDS_STATE_PROVINCE = env("HSDS_STATE_PROVINCE", "Bayern")
-# Largest file an import accepts (bytes), from the command line or the admin. Files are
+# Largest file the import command accepts (bytes). Files are
 # read whole: 10,000 full services are about 130 MB of JSON and 1.5 GB in memory.
 HSDS_IMPORT_MAX_BYTES = int(env("HSDS_IMPORT_MAX_BYTES", str(150 * 1024 * 1024)))
+# The admin imports while the coordinator waits: ~2,000 services take ~15 s.
+HSDS_ADMIN_IMPORT_MAX_BYTES = int(
+    env("HSDS_ADMIN_IMPORT_MAX_BYTES", str(25 * 1024 * 1024))
+)
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -62,16 +62,20 @@ class ImportForm(forms.Form):
         upload = cleaned.get("file")
         if upload is None and not cleaned.get("token"):
             self.add_error("file", _("Choose a file to import."))
-        if upload is not None and upload.size > settings.HSDS_IMPORT_MAX_BYTES:
-            self.add_error(
-                "file",
-                _("The file is %(size)d MB; files up to %(limit)d MB can be imported.")
-                % {
-                    "size": upload.size // 1024 // 1024,
-                    "limit": settings.HSDS_IMPORT_MAX_BYTES // 1024 // 1024,
-                },
-            )
+        if upload is not None and upload.size > settings.HSDS_ADMIN_IMPORT_MAX_BYTES:
+            self.add_error("file", too_large_message(upload.size))
         return cleaned
+
+
+def too_large_message(size: int) -> str:
+    # The admin imports while the browser waits; big files belong to the command.
+    return _(
+        "The file is %(size)s MB; files up to %(limit)s MB can be imported here. "
+        "Larger files are imported with the command python manage.py import_hsds."
+    ) % {
+        "size": f"{size / 1024 / 1024:.1f}",
+        "limit": f"{settings.HSDS_ADMIN_IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+    }
 
 
 def _store(upload) -> str:
@@ -92,12 +96,13 @@ def _bundle(token: str, file_name: str):
         folder = Path(tempfile.mkdtemp(prefix="hsds-"))
         try:
             with zipfile.ZipFile(path) as archive:
+                unpacked = sum(member.file_size for member in archive.infolist())
+                if unpacked > settings.HSDS_ADMIN_IMPORT_MAX_BYTES:
+                    raise HsdsFileError(too_large_message(unpacked))
                 for member in archive.infolist():
                     name = Path(member.filename).name
                     if member.is_dir() or not name:
                         continue
-                    if member.file_size > settings.HSDS_IMPORT_MAX_BYTES:
-                        raise HsdsFileError(f"{name} is too large.")
                     (folder / name).write_bytes(archive.read(member))
             return bundle_read(folder)
         except zipfile.BadZipFile as error:

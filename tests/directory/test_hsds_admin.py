@@ -91,3 +91,16 @@ def test_coordinators_find_it_in_the_settings_menu(coordinator, client):
     page = client.get(reverse("wagtailadmin_home")).content.decode()
     assert URL in page
     assert client.get(URL).status_code == 200
+
+
+def test_large_uploads_are_sent_to_the_command(coordinator, client, settings):
+    settings.HSDS_ADMIN_IMPORT_MAX_BYTES = 1000
+    example = (EXAMPLES_DIR / "service_full.json").read_bytes()
+
+    response = client.post(
+        URL, {"file": upload("service_full.json", example), "language": "de"}
+    )
+
+    assert response.status_code == 400
+    assert "import_hsds" in response.content.decode()
+    assert not OfferPage.objects.exists()
