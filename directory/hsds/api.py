@@ -65,6 +65,8 @@ MAX_PER_PAGE = 100
 # ``minimal`` asks for every service in one call: ids and dates are cheap.
 MAX_PER_PAGE_MINIMAL = 1000
 MAX_PAGE = 100_000
+# Organizations with full services nest every service: beyond this, page /services.
+MAX_FULL_SERVICES = 500
 MAX_SEARCH_WORDS = 10
 # Larger than the region; keeps the arithmetic finite.
 MAX_PROXIMITY_M = 1_000_000
@@ -490,6 +492,21 @@ def _organizations_nested(
     unless ``full_service``).
     """
     ids = [agency.pk for agency in agencies]
+    if full_service:
+        count = (
+            public_offers().filter(agency__in=ids).count()
+            + public_responsibilities().filter(agency__in=ids).count()
+        )
+        if count > MAX_FULL_SERVICES:
+            raise BadParameter(
+                "full_service",
+                _(
+                    "full_service would nest %(count)d services, more than "
+                    "%(maximum)d fit in one answer; page through "
+                    "/api/hsds/services?organization_id=…&full=true instead."
+                )
+                % {"count": count, "maximum": MAX_FULL_SERVICES},
+            )
     services = _service_documents(
         documents,
         list(public_offers().filter(agency__in=ids)),

@@ -929,3 +929,18 @@ def test_any_parameters_give_an_answer_never_a_failure(
         return
     body = response.json()
     assert ("error" in body) == (response.status_code != 200)
+
+
+def test_full_service_refuses_to_nest_more_than_fits_in_one_answer(
+    client, region, monkeypatch
+):
+    from directory.hsds import api
+
+    monkeypatch.setattr(api, "MAX_FULL_SERVICES", 1)
+
+    response = _get(client, "/organizations", {"full_service": "true"})
+
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "full_service"
+    assert "organization_id" in response.json()["error"]
+    assert _get(client, "/organizations", {"full": "true"}).status_code == 200
