@@ -55,9 +55,9 @@ from .vocabulary import (
     PROPERTY_BY_ID,
     TAXONOMIES,
     TAXONOMY_BY_ID,
-    TAXONOMY_BY_MODEL,
     Property,
     derived_id,
+    term_by_hsds_id,
 )
 
 DEFAULT_PER_PAGE = 50
@@ -73,7 +73,6 @@ MAX_PROXIMITY_M = 1_000_000
 EARTH_RADIUS_M = 6_371_008.8
 CACHE_CONTROL = "public, max-age=300"
 PROFILE_URL = "https://github.com/openreferral/specification/tree/3.0"
-TERM_MODELS = (Topic, TargetGroup, ResidenceStatus, District)
 NOTHING = Q(pk__in=[])
 POSTCODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,11}")
 DIGITS = re.compile(r"[0-9]{1,9}")
@@ -331,22 +330,20 @@ def _term_filters(term_id: str, language: str) -> tuple[Q, Q]:
     """Offers and rules whose service document refers to the term."""
     if term_id in PROPERTY_BY_ID:
         return _property_filters(PROPERTY_BY_ID[term_id], language)
-    for model in TERM_MODELS:
-        term = model.objects.filter(hsds_id=term_id).first()
-        if term is None:
-            continue
-        if model is Topic:
-            return Q(topics=term), Q(topic=term)
-        if model is TargetGroup:
-            return Q(target_groups=term), Q(target_group=term)
-        if model is ResidenceStatus:
-            return Q(residence_statuses=term), Q(residence_status=term)
-        in_district = _points().filter(district=term)
-        return (
-            Q(contact_points__in=in_district),
-            Q(district=term) | Q(contact_point__in=in_district),
-        )
-    return NOTHING, NOTHING
+    term = term_by_hsds_id(term_id)
+    if term is None:
+        return NOTHING, NOTHING
+    if isinstance(term, Topic):
+        return Q(topics=term), Q(topic=term)
+    if isinstance(term, TargetGroup):
+        return Q(target_groups=term), Q(target_group=term)
+    if isinstance(term, ResidenceStatus):
+        return Q(residence_statuses=term), Q(residence_status=term)
+    in_district = _points().filter(district=term)
+    return (
+        Q(contact_points__in=in_district),
+        Q(district=term) | Q(contact_point__in=in_district),
+    )
 
 
 def _taxonomy_filters(taxonomy_id: str) -> tuple[Q, Q]:
@@ -798,10 +795,9 @@ def taxonomy_term_document(term_id: str, documents: Documents) -> dict:
         return _term_document(
             documents, documents.property_term(PROPERTY_BY_ID[term_id].code)
         )
-    for model in TAXONOMY_BY_MODEL:
-        term = model.objects.filter(hsds_id=term_id).first()
-        if term is not None:
-            return _term_document(documents, documents.term(term))
+    term = term_by_hsds_id(term_id)
+    if term is not None:
+        return _term_document(documents, documents.term(term))
     raise NotFound(_("No taxonomy term has this id."))
 
 

@@ -56,6 +56,19 @@ TAXONOMIES = {
     ),
 }
 TAXONOMY_BY_MODEL = {t.model: t for t in TAXONOMIES.values() if t.model}
+TERM_MODELS = (Topic, TargetGroup, ResidenceStatus, District)
+Term = Topic | TargetGroup | ResidenceStatus | District
+
+
+def term_by_hsds_id(term_id) -> Term | None:
+    """The term of any of our taxonomies with this HSDS id, or None."""
+    for model in TERM_MODELS:
+        term = model.objects.filter(hsds_id=term_id).first()
+        if term is not None:
+            return term
+    return None
+
+
 TAXONOMY_BY_ID = {t.id: t for t in TAXONOMIES.values()}
 
 
