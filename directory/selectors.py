@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from wagtail.models import Site
 from wagtail.query import PageQuerySet
 
 from .hours import opening_state
@@ -15,6 +16,14 @@ from .models import (
     OpeningSlot,
     Topic,
 )
+
+
+def site_root_path() -> str:
+    """``url_path`` of the default site's root; a page's public path is its
+    ``url_path`` without this prefix, behind the language.
+    """
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    return site.root_page.url_path if site else "/"
 
 
 def visible_offers() -> PageQuerySet:

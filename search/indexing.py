@@ -10,10 +10,9 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from elasticsearch import NotFoundError, helpers
-from wagtail.models import Site
 
 from directory.models import ContactPointPage, OfferPage, OpeningSlot
-from directory.selectors import visible_offers
+from directory.selectors import site_root_path, visible_offers
 
 from . import engine
 from .documents import index_body, offer_document
@@ -21,11 +20,6 @@ from .models import IndexChange
 
 log = logging.getLogger(__name__)
 BATCH = 500
-
-
-def _site_root_path() -> str:
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    return site.root_page.url_path if site else "/"
 
 
 def _for_documents(offers: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
@@ -98,7 +92,7 @@ def changes_process(*, limit: int = 1000) -> dict:
             indexable_offers().filter(pk__in=[c.page_id for c in pending])
         )
     }
-    root = _site_root_path()
+    root = site_root_path()
     actions = []
     for change in pending:
         offer = visible.get(change.page_id)
@@ -165,7 +159,7 @@ def rebuild() -> dict:
     new_index = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
     started = time.monotonic()
     index_create(new_index)
-    root = _site_root_path()
+    root = site_root_path()
     # Changes queued from now on are replayed after the swap, so none is lost.
     cutoff = timezone.now()
 

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
-from wagtail.models import Site
 from wagtail.rich_text import expand_db_html
 
 from ..models import (
@@ -29,6 +28,7 @@ from ..models import (
     TargetGroup,
     Topic,
 )
+from ..selectors import site_root_path
 from .vocabulary import (
     PROPERTIES,
     STATUS_TO_HSDS,
@@ -137,7 +137,6 @@ class Documents:
         self._terms: dict[tuple[type, int | str], dict] = {}
         self._locations: dict[int, dict] = {}
         self._organizations: dict[int, dict] = {}
-        self._languages: dict[int, Language] | None = None
 
     # --- helpers ----------------------------------------------------------------
 
@@ -146,8 +145,7 @@ class Documents:
 
     def page_url(self, page) -> str:
         if self._root_path is None:
-            site = Site.objects.filter(is_default_site=True).first()
-            self._root_path = site.root_page.url_path if site else "/"
+            self._root_path = site_root_path()
         relative = page.url_path[len(self._root_path) :]
         return f"{self.base_url}/{self.language}/{relative}"
 
