@@ -10,6 +10,7 @@ from wagtail.models import (
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
+    Site,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -18,6 +19,7 @@ from wagtail.models import (
 from .models import (
     AgencyPage,
     District,
+    HomePage,
     Language,
     ResidenceStatus,
     Responsibility,
@@ -26,6 +28,7 @@ from .models import (
 )
 
 COORDINATORS_GROUP = "Koordination"
+SITE_NAME = "Wegweiser"
 WORKFLOW_NAME = "Freigabe durch die Koordination"
 COORDINATOR_PAGE_PERMISSIONS = (
     "add_page",
@@ -105,3 +108,28 @@ def agency_editors_group_ensure(*, agency: AgencyPage) -> Group:
             group=group, page=agency, permission=permission
         )
     return group
+
+
+def home_create(*, site_name: str = SITE_NAME, **fields) -> HomePage:
+    """The region's home page, made the root of the default site (localhost:80 until
+    an admin sets the real host). Wagtail's initial "Welcome" page goes.
+
+    ``fields`` are HomePage fields, e.g. ``title_de`` and ``intro_ar``.
+    """
+    root = Page.get_first_root_node()
+    for child in root.get_children():
+        if not isinstance(child.specific, HomePage):
+            Site.objects.filter(root_page=child).delete()
+            child.delete()
+    home = HomePage(slug=fields.pop("slug", "home"), **fields)
+    root.add_child(instance=home)
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={
+            "hostname": "localhost",
+            "port": 80,
+            "root_page": home,
+            "site_name": site_name,
+        },
+    )
+    return home

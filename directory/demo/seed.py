@@ -5,7 +5,6 @@ from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from wagtail.models import Page, Site
 
 from ..models import (
     AgencyPage,
@@ -22,7 +21,11 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..services import agency_editors_group_ensure, coordinators_group_ensure
+from ..services import (
+    agency_editors_group_ensure,
+    coordinators_group_ensure,
+    home_create,
+)
 from . import offers as offer_data
 from . import places
 
@@ -131,26 +134,11 @@ def _seed_taxonomies() -> dict:
 
 
 def _seed_home() -> HomePage:
-    root = Page.get_first_root_node()
-    # Wagtail's initial "Welcome" page is replaced by our home page.
-    for child in root.get_children():
-        if not isinstance(child.specific, HomePage):
-            Site.objects.filter(root_page=child).delete()
-            child.delete()
-    home = HomePage(slug="home", **_translations("title", _HOME_TITLE))
-    for code, text in HOME_INTRO.items():
-        setattr(home, f"intro_{code}", text)
-    root.add_child(instance=home)
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={
-            "hostname": "localhost",
-            "port": 80,
-            "root_page": home,
-            "site_name": "Wegweiser Landkreis Auental",
-        },
+    return home_create(
+        site_name="Wegweiser Landkreis Auental",
+        **_translations("title", _HOME_TITLE),
+        **_translations("intro", HOME_INTRO),
     )
-    return home
 
 
 _HOME_TITLE = {
