@@ -16,14 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.text import slugify
-from wagtail.models import Page, PageLogEntry, Site
+from wagtail.models import Page, PageLogEntry
 from wagtail.signals import page_published
 
+from ..finder import districts_for_postcode
 from ..models import (
     AgencyPage,
     ContactPerson,
@@ -40,6 +41,7 @@ from ..models import (
     Topic,
 )
 from ..models.pages import Accessibility, slots_overlap
+from ..services import home_create
 from . import schemas
 from .reading import Bundle, Problem
 from .vocabulary import (
@@ -48,9 +50,9 @@ from .vocabulary import (
     TAXONOMIES,
     TAXONOMY_BY_ID,
     WEEKDAYS,
+    term_by_hsds_id,
 )
 
-TERM_MODELS = (Topic, TargetGroup, ResidenceStatus, District)
 SOURCE = settings.LANGUAGE_CODE
 BATCH = 500  # records per commit; each record has its own savepoint inside
 
@@ -147,7 +149,7 @@ def _age(value, where: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RecordError(f"{where}: {value!r} is not a number")
-    if value < 0 or value > 150 or int(value) != value:
+    if not 0 <= value <= 150 or int(value) != value:  # also refuses NaN
         raise RecordError(f"{where}: {value!r} is not an age in whole years")
     return int(value)
 
@@ -322,18 +324,11 @@ class Importer:
             with transaction.atomic():
                 handler(document, result)
             self._batch_rows += self._record_rows
-        except RecordError as error:
+        except (ValidationError, ValueError, TypeError, DatabaseError) as error:
+            # The savepoint took the record back; so go the caches it filled.
             self._forget_record_keys()
             result.action = "skipped"
-            result.messages.append(str(error))
-        except ValidationError as error:
-            self._forget_record_keys()
-            result.action = "skipped"
-            result.messages.append(_validation_message(error))
-        except (IntegrityError, DatabaseError) as error:
-            self._forget_record_keys()
-            result.action = "skipped"
-            result.messages.append(f"the database refused it: {error}".strip())
+            result.messages.append(_failure_message(error))
 
     def _schema_problems(self, document: dict, kind: str) -> list[str]:
         """Schema violations; organizations and locations that many services share
@@ -415,10 +410,9 @@ class Importer:
 
     def _home_page(self) -> HomePage:
         if self._home is None:
-            home = HomePage.objects.first()
-            if home is None:
-                home = _home_create()
-            self._home = home
+            self._home = HomePage.objects.first() or home_create(
+                **{f"title_{SOURCE}": "Wegweiser"}
+            )
         return self._home
 
     def _page_save(self, page: Page, parent: Page, changed: list[str], when=None):
@@ -523,13 +517,8 @@ class Importer:
         tid = str(_uuid(document.get("id"), "taxonomy_term.id"))
         if tid in self._terms:
             return self._terms[tid], "unchanged"
-        model = _term_model(document)
-        term = None
-        for candidate in TERM_MODELS:
-            term = candidate.objects.filter(hsds_id=tid).first()
-            if term is not None:
-                model = candidate
-                break
+        term = term_by_hsds_id(tid)
+        model = type(term) if term is not None else _term_model(document)
         name = _str(document, "name")
         if not name:
             raise RecordError(f"taxonomy term {tid}: name is missing")
@@ -579,7 +568,7 @@ class Importer:
             if term_document:
                 terms.append(self._term({"id": term_id, **term_document})[0])
                 continue
-            term = _term_by_id(str(_uuid(term_id, f"{where}.taxonomy_term_id")))
+            term = term_by_hsds_id(_uuid(term_id, f"{where}.taxonomy_term_id"))
             if term is None:
                 raise RecordError(
                     f"{where}.taxonomy_term_id: unknown taxonomy term {term_id}"
@@ -730,7 +719,9 @@ class Importer:
         properties, terms = self._attribute_terms(document)
         district = next((t for t in terms if isinstance(t, District)), None)
         if district is None and point.postcode:
-            district = _district_for_postcode(point.postcode)
+            # Only an unambiguous postcode says where the place is.
+            candidates = districts_for_postcode(postcode=point.postcode)
+            district = candidates[0] if len(candidates) == 1 else None
         self._set_fk(point, "district", district, changed)
         wheelchair = properties.get("wheelchair", Accessibility.UNKNOWN)
         if wheelchair not in Accessibility.values:
@@ -1118,25 +1109,6 @@ class Importer:
 # --- helpers outside the class ---------------------------------------------------
 
 
-def _home_create() -> HomePage:
-    """A home page for an empty site, made the default site's root."""
-    root = Page.get_first_root_node()
-    home = HomePage(title="Wegweiser", slug="wegweiser", live=True)
-    root.add_child(instance=home)
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        Site.objects.create(
-            hostname="localhost",
-            root_page=home,
-            is_default_site=True,
-            site_name="Wegweiser",
-        )
-    else:
-        site.root_page = home
-        site.save()
-    return home
-
-
 def _detach(service: dict, key: str, nested: str, kind: str, shared: list) -> None:
     """Move ``service[key][i][nested]`` objects to ``shared`` (to be checked once)."""
     items = []
@@ -1158,6 +1130,18 @@ def _path_after(path: str) -> str:
     if len(key) > Page.steplen:
         raise RecordError("too many pages under one parent")
     return path[: -Page.steplen] + Page.alphabet[0] * (Page.steplen - len(key)) + key
+
+
+def _failure_message(error: Exception) -> str:
+    """Why a record was skipped, naming the field where we know it."""
+    if isinstance(error, RecordError):
+        return str(error)
+    if isinstance(error, ValidationError):
+        return _validation_message(error)
+    if isinstance(error, DatabaseError):
+        return f"the database refused it: {error}".strip()
+    # Data of a shape the checks before did not foresee.
+    return f"cannot be read: {error}"
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -1206,13 +1190,6 @@ def _slug_from_url(url: str) -> str:
     return last if re.fullmatch(r"[-a-z0-9_]{1,80}", last) else ""
 
 
-def _district_for_postcode(postcode: str) -> District | None:
-    for district in District.objects.exclude(postcodes=""):
-        if postcode in [p.strip() for p in district.postcodes.split(",")]:
-            return district
-    return None
-
-
 def _property_code(term: dict) -> str | None:
     if not isinstance(term, dict):
         return None
@@ -1229,14 +1206,6 @@ def _term_model(document: dict):
     if taxonomy is None:
         taxonomy = TAXONOMIES.get(str(document.get("taxonomy") or ""))
     return taxonomy.model if taxonomy and taxonomy.model else Topic
-
-
-def _term_by_id(term_id: str):
-    for model in TERM_MODELS:
-        term = model.objects.filter(hsds_id=term_id).first()
-        if term is not None:
-            return term
-    return None
 
 
 def _free_slug(model, wanted: str) -> str:

@@ -7,15 +7,12 @@ still read.
 """
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
 from . import tabular
-
-BAD_BYTES = re.compile("[\udc80-\udcff]")
 
 
 class HsdsFileError(ValueError):
@@ -97,13 +94,17 @@ def bundle_from_bytes(data: bytes, *, name: str) -> Bundle:
             "Save the file as UTF-8 and try again."
         ) from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise HsdsFileError(
             f"{name} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}."
         ) from None
     return bundle_from_document(document, name=name)
+
+
+def _no_constant(name: str):
+    raise json.JSONDecodeError(f"{name} is not a number in JSON", name, 0)
 
 
 def bundle_from_document(document, *, name: str) -> Bundle:
@@ -202,37 +203,14 @@ def _package_read(directory: Path) -> Bundle:
                 f"datapackage.json lists {file_name}, which is missing."
             )
         text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
-        try:
-            rows = tabular.rows_read(resource, text, file_name)
-        except tabular.TabularError as error:
-            problems.append(Problem(file_name, str(error)))
-            continue
-        tables[resource] = _good_rows(rows, file_name, problems)
+        rows, refused = tabular.rows_read(resource, text, file_name)
+        problems += [
+            Problem(where, f"{message}; row skipped") for where, message in refused
+        ]
+        tables[resource] = rows
     bundle = _from_tables(tables)
     bundle.problems[:0] = problems
     return bundle
-
-
-def _good_rows(rows: list[dict], file_name: str, problems: list[Problem]) -> list:
-    """Rows without broken bytes; a broken row is reported with its field."""
-    good = []
-    for number, row in enumerate(rows, start=2):
-        broken = [
-            column
-            for column, value in row.items()
-            if isinstance(value, str) and BAD_BYTES.search(value)
-        ]
-        if broken:
-            problems.append(
-                Problem(
-                    f"{file_name} line {number} (id {row.get('id', '?')})",
-                    f"{', '.join(broken)}: not UTF-8 text; row skipped. "
-                    "Save the file as UTF-8.",
-                )
-            )
-            continue
-        good.append(row)
-    return good
 
 
 def _from_tables(tables: dict[str, list[dict]]) -> Bundle:

@@ -8,7 +8,10 @@ rows, the way the API returns them.
 import csv
 import io
 import json
+import math
+import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from .schemas import tabular_resources
@@ -42,17 +45,22 @@ NESTED = {
 }
 
 
+# What bytes that are not UTF-8 become when decoded with "surrogateescape".
+BAD_BYTES = re.compile("[\udc80-\udcff]")
+
+
 class TabularError(ValueError):
-    """A file of the package cannot be read; the message names file, line and field."""
+    """A cell cannot be read; the message names the field."""
 
 
-def columns(resource: str) -> list[str]:
+@cache
+def columns(resource: str) -> tuple[str, ...]:
     """The CSV columns of a resource: its one-to-one fields (arrays are tables)."""
-    return [
+    return tuple(
         name
         for name, prop in tabular_resources()[resource]["properties"].items()
         if prop.get("type") not in ("array", "object")
-    ]
+    )
 
 
 class Tables:
@@ -172,19 +180,19 @@ def _field(column: str, prop: dict) -> dict:
 # --- reading ----------------------------------------------------------------------
 
 
-def _typed(resource: str, column: str, value: str, where: str):
+def _typed(resource: str, column: str, value: str):
     kind = tabular_resources()[resource]["properties"].get(column, {}).get("type")
     if kind in ("number", "integer"):
         try:
             number = float(value)
         except ValueError:
-            raise TabularError(
-                f"{where}, {column}: {value!r} is not a number"
-            ) from None
+            number = math.nan
+        if not math.isfinite(number):
+            raise TabularError(f"{column}: {value!r} is not a number")
         return int(number) if number.is_integer() else number
     if kind == "boolean":
         if value.lower() not in ("true", "false", "1", "0"):
-            raise TabularError(f"{where}, {column}: {value!r} is not true or false")
+            raise TabularError(f"{column}: {value!r} is not true or false")
         return value.lower() in ("true", "1")
     return value
 
@@ -205,21 +213,41 @@ def row_typed(resource: str, row) -> dict:
     return typed
 
 
-def rows_read(resource: str, text: str, file_name: str) -> list[dict]:
-    """Typed rows of one CSV; empty cells are left out."""
+def rows_read(resource: str, text: str, file_name: str) -> tuple[list, list]:
+    """Typed rows of one CSV (empty cells left out) and, separately, the rows that
+    cannot be used: ``(where, message)`` naming file, line, id and field.
+
+    ``text`` is decoded with ``surrogateescape``: bytes that are not UTF-8 show up as
+    lone surrogates and make their row unusable, not the whole file.
+    """
     reader = csv.DictReader(io.StringIO(text))
     known = set(columns(resource))
-    rows = []
+    rows, refused = [], []
+    line = 2  # the header is line 1; a quoted cell may span several lines
     for row in reader:
-        where = f"{file_name} line {reader.line_num}"
-        rows.append(
-            {
-                column: _typed(resource, column, value, where)
-                for column, value in row.items()
-                if column in known and value not in ("", None)
-            }
-        )
-    return rows
+        where = f"{file_name} line {line} (id {row.get('id') or '?'})"
+        line = reader.line_num + 1
+        cells = {
+            column: value
+            for column, value in row.items()
+            if column in known and value not in ("", None)
+        }
+        broken = [c for c, v in cells.items() if BAD_BYTES.search(v)]
+        if broken:
+            refused.append(
+                (where, f"{', '.join(broken)}: not UTF-8 text. Save the file as UTF-8.")
+            )
+            continue
+        try:
+            rows.append(
+                {
+                    column: _typed(resource, column, value)
+                    for column, value in cells.items()
+                }
+            )
+        except TabularError as error:
+            refused.append((where, str(error)))
+    return rows, refused
 
 
 def resource_for_file(file_name: str) -> str | None:

@@ -1,5 +1,7 @@
 """Coordinators import HSDS in the admin: a dry-run preview first, then the import."""
 
+import zipfile
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -104,3 +106,34 @@ def test_large_uploads_are_sent_to_the_command(coordinator, client, settings):
     assert response.status_code == 400
     assert "import_hsds" in response.content.decode()
     assert not OfferPage.objects.exists()
+
+
+def test_a_zipped_tabular_package_is_previewed_and_imported(
+    coordinator, client, tmp_path, small_package
+):
+    folder = small_package.folder
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in folder.iterdir():
+            handle.write(path, arcname=f"package/{path.name}")
+    data = archive.read_bytes()
+
+    preview = client.post(URL, {"file": upload("package.zip", data), "language": "de"})
+
+    assert preview.status_code == 200
+    # Two services (their organization comes with them); two rows refused.
+    assert preview.context["counts"]["created"] == 2
+    assert preview.context["counts"]["skipped"] == 2
+    assert "not UTF-8" in preview.content.decode()
+    token = preview.context["confirm_form"].initial["token"]
+    client.post(
+        URL,
+        {
+            "action": "import",
+            "token": token,
+            "file_name": "package.zip",
+            "language": "de",
+        },
+    )
+    imported = {str(i) for i in OfferPage.objects.values_list("hsds_id", flat=True)}
+    assert imported == {small_package.good, small_package.multiline}

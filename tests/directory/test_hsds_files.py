@@ -6,13 +6,11 @@ input is reported per record without half-written data.
 import csv
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 
 from directory.hsds import schemas, tabular
 from directory.hsds.importer import Importer
@@ -36,15 +34,6 @@ NESTED_KINDS = {
     "location": "location",
     "taxonomy_term": "taxonomy_term",
 }
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo region, once for the module, rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
 
 
 def export(tmp_path: Path, name: str, *options) -> Path:
@@ -135,7 +124,9 @@ def test_tabular_export_writes_a_valid_data_package(seeded, db, tmp_path):
         text = (folder / resource["path"]).read_text(encoding="utf-8")
         header = next(csv.reader(io.StringIO(text)))
         assert header == [field["name"] for field in resource["schema"]["fields"]]
-        for row in tabular.rows_read(resource["name"], text, resource["path"]):
+        rows, refused = tabular.rows_read(resource["name"], text, resource["path"])
+        assert refused == []
+        for row in rows:
             assert schemas.problems(row, resource["name"]) == [], row
 
 
@@ -328,45 +319,27 @@ def test_a_file_over_the_limit_is_refused_before_reading(home, tmp_path, setting
         bundle_read(path)
 
 
-def test_a_csv_row_with_broken_encoding_is_skipped_with_file_line_and_field(
-    seeded, db, tmp_path
-):
-    folder = export(tmp_path, "package", "--format", "tabular")
-    services = folder / "services.csv"
-    lines = services.read_bytes().split(b"\n")
-    broken_id = lines[2].split(b",")[0].decode()
-    lines[2] = lines[2].replace(b"Deutsch", "Deutsch\xe4".encode("latin-1"), 1)
-    if b"\xe4" not in lines[2]:
-        lines[2] = lines[2].replace(b",active,", b",active\xe4,", 1)
-    services.write_bytes(b"\n".join(lines))
-    wipe_catalogue()
+def test_bad_csv_rows_are_skipped_with_file_line_id_and_field(home, small_package):
+    report = Importer().run(bundle_read(small_package.folder))
 
-    bundle = bundle_read(folder)
-    report = Importer().run(bundle)
-
+    problems = [str(problem) for problem in report.skipped]
+    # The two-line description moves the broken row to line 5.
     assert any(
-        "services.csv line" in str(p) and broken_id in str(p) and "UTF-8" in str(p)
-        for p in report.skipped
-    )
-    assert not OfferPage.objects.filter(hsds_id=broken_id).exists()
-    assert OfferPage.objects.count() > 100
+        f"services.csv line 5 (id {small_package.broken})" in p
+        and "name: not UTF-8" in p
+        for p in problems
+    ), problems
+    assert any(
+        f"services.csv line 6 (id {small_package.not_a_number})" in p
+        and "minimum_age" in p
+        for p in problems
+    ), problems
+    imported = {str(i) for i in OfferPage.objects.values_list("hsds_id", flat=True)}
+    assert imported == {small_package.good, small_package.multiline}
+    multiline = OfferPage.objects.get(hsds_id=small_package.multiline)
+    assert "Zeile 2" in multiline.description
 
 
-def test_zip_and_admin_paths_read_tabular_packages(seeded, db, tmp_path):
-    folder = export(tmp_path, "package", "--format", "tabular")
-    archive = tmp_path / "package.zip"
-    with zipfile.ZipFile(archive, "w") as handle:
-        for path in folder.iterdir():
-            handle.write(path, arcname=f"package/{path.name}")
-    from directory.hsds.admin_views import UPLOADS, _bundle
-
-    UPLOADS.mkdir(parents=True, exist_ok=True)
-    token = "0f4d8a0c-2b1e-4c3d-9e8f-7a6b5c4d3e2f"
-    (UPLOADS / token).write_bytes(archive.read_bytes())
-    try:
-        bundle = _bundle(token, "package.zip")
-    finally:
-        (UPLOADS / token).unlink()
-    assert len(bundle.services) == OfferPage.objects.live().count() + (
-        Responsibility.objects.count()
-    )
+def test_not_a_number_in_json_is_refused_as_invalid_json(home):
+    with pytest.raises(HsdsFileError, match="NaN"):
+        bundle_from_bytes(b'[{"id": "x", "minimum_age": NaN}]', name="f.json")

@@ -4,20 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 from wagtail.models import Site
 
 from directory.models import AgencyPage, ContactPointPage, OfferPage, Topic
 from directory.selectors import topics_with_offer_counts
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo")
-        yield
-        transaction.set_rollback(True)
 
 
 def test_demo_region_has_the_promised_size_and_links(seeded, db):
