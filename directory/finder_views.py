@@ -8,7 +8,12 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy, override
+from django.utils.translation import (
+    get_language,
+    get_language_from_request,
+    gettext_lazy,
+    override,
+)
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -330,8 +335,6 @@ def finder_api(request):
     ``topic`` is required; a missing status, group or place only matches rules that
     say "any" for it. Unknown values answer 400 with ``{"errors": {field: [..]}}``.
     """
-    from django.utils.translation import get_language_from_request
-
     form = FinderApiForm(request.GET)
     valid = form.is_valid()
     language = (

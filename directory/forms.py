@@ -15,7 +15,18 @@ POSTCODE_ECHO_LENGTH = 12
 
 
 class SlugChoiceField(forms.ModelChoiceField):
-    """A taxonomy term by its slug; what is not a slug is refused before any query."""
+    """A taxonomy term by its slug, optional; what is not a slug is refused before
+    any query. ``unknown`` is the message for a slug we do not have.
+    """
+
+    def __init__(self, model, *, unknown, **kwargs):
+        super().__init__(
+            queryset=model.objects.all(),
+            to_field_name="slug",
+            required=False,
+            error_messages={"invalid_choice": unknown},
+            **kwargs,
+        )
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -47,44 +58,22 @@ class FinderForm(forms.Form):
     """
 
     topic = SlugChoiceField(
-        queryset=Topic.objects.all(),
-        to_field_name="slug",
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "We do not know this topic. Please choose one from the list."
-            )
-        },
+        Topic,
+        unknown=_("We do not know this topic. Please choose one from the list."),
     )
     status = SlugChoiceField(
-        queryset=ResidenceStatus.objects.all(),
-        to_field_name="slug",
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "We do not know this residence status. Please choose one from the list."
-            )
-        },
+        ResidenceStatus,
+        unknown=_(
+            "We do not know this residence status. Please choose one from the list."
+        ),
     )
     group = SlugChoiceField(
-        queryset=TargetGroup.objects.all(),
-        to_field_name="slug",
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "We do not know this group. Please choose one from the list."
-            )
-        },
+        TargetGroup,
+        unknown=_("We do not know this group. Please choose one from the list."),
     )
     district = SlugChoiceField(
-        queryset=District.objects.all(),
-        to_field_name="slug",
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "We do not know this place. Please choose one from the list."
-            )
-        },
+        District,
+        unknown=_("We do not know this place. Please choose one from the list."),
     )
     postcode = PostcodeField(required=False)
 
