@@ -184,7 +184,7 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
 MODELTRANSLATION_FALLBACK_LANGUAGES = tuple(
     env_list("WEGWEISER_FALLBACK_LANGUAGES", "de")
 )
-MODELTRANSLATION_TRANSLATION_FILES = ("directory.translation",)
+MODELTRANSLATION_TRANSLATION_FILES = ("directory.translation", "newsletter.translation")
 WAGTAILMODELTRANSLATION_TRANSLATE_SLUGS = False
 WAGTAILMODELTRANSLATION_LOCALE_PICKER = True
 WAGTAILMODELTRANSLATION_LOCALE_PICKER_DEFAULT = ("de",)
@@ -255,6 +255,44 @@ elif env("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "wegweiser@localhost")
+
+# --- Newsletter (see newsletter/) ---------------------------------------------------
+# Absolute links in mails and the List-Unsubscribe header start with this address.
+SITE_URL = env("SITE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# The mailto: half of List-Unsubscribe (RFC 8058 asks for an https URL; mailto is
+# the fallback for old clients).
+NEWSLETTER_UNSUBSCRIBE_EMAIL = env("NEWSLETTER_UNSUBSCRIBE_EMAIL", NEWSLETTER_FROM_EMAIL)
+# Messages per second over all workers; 0 = as fast as the SMTP server takes them.
+NEWSLETTER_RATE = float(env("NEWSLETTER_RATE", "0"))
+# Parallel sending tasks started per issue (each needs a worker process).
+NEWSLETTER_WORKERS = int(env("NEWSLETTER_WORKERS", "1"))
+# Messages a worker claims at once, and how long its claim holds: rows a killed
+# worker held go back to the queue after this many seconds.
+NEWSLETTER_BATCH_SIZE = int(env("NEWSLETTER_BATCH_SIZE", "100"))
+NEWSLETTER_CLAIM_SECONDS = float(env("NEWSLETTER_CLAIM_SECONDS", "120"))
+# Temporary SMTP failures: attempts per message, and consecutive failures after which
+# the issue stops and coordinators are told.
+NEWSLETTER_MAX_ATTEMPTS = int(env("NEWSLETTER_MAX_ATTEMPTS", "5"))
+NEWSLETTER_RETRY_SECONDS = float(env("NEWSLETTER_RETRY_SECONDS", "60"))
+NEWSLETTER_STOP_AFTER_ERRORS = int(env("NEWSLETTER_STOP_AFTER_ERRORS", "20"))
+# Soft bounces after which an address is suppressed.
+NEWSLETTER_SOFT_BOUNCE_LIMIT = int(env("NEWSLETTER_SOFT_BOUNCE_LIMIT", "3"))
+# Unconfirmed sign-ups are deleted after this many days (no reminder is sent).
+NEWSLETTER_CONFIRM_DAYS = int(env("NEWSLETTER_CONFIRM_DAYS", "7"))
+# IP address in the consent record: "full", "truncated" (/24, /48) or "none".
+NEWSLETTER_CONSENT_IP = env("NEWSLETTER_CONSENT_IP", "truncated")
+# Sign-ups per IP address per hour, and mails per address per day.
+NEWSLETTER_SIGNUPS_PER_IP = int(env("NEWSLETTER_SIGNUPS_PER_IP", "10"))
+NEWSLETTER_MAILS_PER_ADDRESS = int(env("NEWSLETTER_MAILS_PER_ADDRESS", "3"))
+# A scheduled issue more than this many hours overdue waits for a coordinator.
+NEWSLETTER_OVERDUE_HOURS = float(env("NEWSLETTER_OVERDUE_HOURS", "6"))
+# Gmail clips a message above ~102 KB and hides the footer (unsubscribe, imprint).
+NEWSLETTER_HTML_WARN_BYTES = int(env("NEWSLETTER_HTML_WARN_BYTES", str(100 * 1024)))
+# Token for POST /api/newsletter/bounces (bounce and complaint reports); empty = off.
+NEWSLETTER_WEBHOOK_TOKEN = env("NEWSLETTER_WEBHOOK_TOKEN", "")
+# Key of the address hashes kept after erasure; defaults to SECRET_KEY.
+NEWSLETTER_HASH_KEY = env("NEWSLETTER_HASH_KEY", "")
 
 # --- Search (the public search engine; see search/) ---------------------------------
 SEARCH_URL = env("SEARCH_URL", "")
