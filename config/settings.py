@@ -345,5 +345,7 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "elastic_transport": {"level": "WARNING"},
+        # aiosmtpd (the local mailbox) logs every recipient address at INFO.
+        "mail.log": {"level": "WARNING"},
     },
 }

@@ -11,6 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from directory import finder_views
+from newsletter import urls as newsletter_urls
 from search import views as search_views
 
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/openapi.json", search_views.openapi, name="openapi"),
     path("api/hsds/", include("directory.hsds.urls")),
     path("api/finder/", finder_views.finder_api, name="finder-api"),
+    *newsletter_urls.plain,
 ]
 
 if settings.DEBUG:
@@ -37,5 +39,6 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("search/", search_views.search_page, name="search"),
     path("who-is-responsible/", finder_views.finder_page, name="finder"),
+    *newsletter_urls.public,
     path("", include(wagtail_urls)),
 )

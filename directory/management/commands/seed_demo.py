@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo.seed import demo_exists, seed_demo
+from directory.signals import seed_demo_extras
 
 
 class Command(BaseCommand):
@@ -28,10 +29,24 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing (and succeed) when the site already has content.",
         )
+        parser.add_argument(
+            "--subscribers",
+            type=int,
+            default=0,
+            help=(
+                "Add N confirmed newsletter subscribers (@example.org) spread over "
+                "languages, topics and districts; works on an existing region too."
+            ),
+        )
 
     def handle(self, *args, offers=None, if_empty=False, **options):
         if offers is not None and offers < 0:
             raise CommandError("--offers must be zero or more.")
+        if options["subscribers"] < 0:
+            raise CommandError("--subscribers must be zero or more.")
+        if demo_exists() and options["subscribers"] and offers is None:
+            self._extras(options)
+            return
         if demo_exists():
             if if_empty:
                 self.stdout.write("Content exists; demo region not loaded again.")
@@ -44,3 +59,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo region created in {elapsed:.1f} s: {summary}.")
         )
+        self._extras(options)
+
+    def _extras(self, options) -> None:
+        for _receiver, counts in seed_demo_extras.send(
+            sender=self.__class__, options=options, write=self.stdout.write
+        ):
+            for key, value in (counts or {}).items():
+                if value:
+                    self.stdout.write(self.style.SUCCESS(f"Added {value} {key}."))

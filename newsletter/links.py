@@ -1,0 +1,58 @@
+"""Absolute links in newsletter mails (all from SITE_URL, one place)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from . import tokens
+from .models import Subscriber
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _reverse(name: str, language: str, *args) -> str:
+    with translation.override(language):
+        return absolute(reverse(name, args=args))
+
+
+def confirm_url(subscriber: Subscriber, language: str) -> str:
+    token = tokens.confirm_token(
+        subscriber_uuid=subscriber.uuid, nonce=subscriber.confirm_nonce
+    )
+    return _reverse("newsletter-confirm", language, token)
+
+
+def preferences_url(subscriber: Subscriber, language: str) -> str:
+    return _reverse(
+        "newsletter-preferences", language, tokens.subscriber_token(subscriber.uuid)
+    )
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    """The RFC 8058 one-click URL: no language prefix, so a POST is never redirected."""
+    return absolute(
+        reverse(
+            "newsletter-unsubscribe", args=[tokens.subscriber_token(subscriber.uuid)]
+        )
+    )
+
+
+def unsubscribe_mailto(subscriber: Subscriber) -> str:
+    token = tokens.subscriber_token(subscriber.uuid)
+    return f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_EMAIL}?subject=unsubscribe%20{token}"
+
+
+def archive_url(language: str) -> str:
+    return _reverse("newsletter-archive", language)
+
+
+def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers for one recipient."""
+    return {
+        "List-Unsubscribe": (
+            f"<{unsubscribe_url(subscriber)}>, <{unsubscribe_mailto(subscriber)}>"
+        ),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

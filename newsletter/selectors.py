@@ -1,0 +1,167 @@
+"""Reads across models for the newsletter: suggestions for a new issue, who gets
+which edition, and how sending is going.
+"""
+
+from collections import Counter, OrderedDict
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet
+
+from directory.models import District, OfferPage, Responsibility, Topic
+from directory.selectors import visible_offers
+
+from .models import Delivery, Issue, NewsItem, Subscriber
+
+
+def last_sent_at() -> datetime | None:
+    """When the newest issue started sending (what "new since" means by default)."""
+    return Issue.objects.filter(status=Issue.Status.SENT).aggregate(
+        at=Max("started_at")
+    )["at"]
+
+
+def suggestions(*, since: datetime | None) -> list[dict]:
+    """What is new or changed since ``since``, grouped by topic (topic order).
+
+    Each group: {"topic": Topic | None, "offers": [...], "responsibilities": [...],
+    "news": [...]}; offers carry ``is_new`` (first published after ``since``).
+    News items are approved (live) ones not yet in a sent issue.
+    """
+    offers = visible_offers().select_related("agency").prefetch_related("topics")
+    responsibilities = Responsibility.objects.select_related("topic", "agency")
+    news = (
+        NewsItem.objects.filter(live=True)
+        .exclude(
+            pk__in=Issue.objects.filter(status=Issue.Status.SENT).values(
+                "items__news"
+            )
+        )
+        .select_related("agency", "topic")
+    )
+    if since is not None:
+        offers = offers.filter(last_published_at__gt=since)
+        responsibilities = responsibilities.filter(updated_at__gt=since)
+    groups: OrderedDict = OrderedDict(
+        (topic.pk, {"topic": topic, "offers": [], "responsibilities": [], "news": []})
+        for topic in Topic.objects.all()
+    )
+    other = {"topic": None, "offers": [], "responsibilities": [], "news": []}
+
+    def group_for(topic_id):
+        return groups.get(topic_id, other)
+
+    for offer in offers.order_by("title"):
+        offer.is_new = since is None or (
+            offer.first_published_at is not None and offer.first_published_at > since
+        )
+        topics = sorted(offer.topics.all(), key=lambda t: (t.sort_order, t.name))
+        group_for(topics[0].pk if topics else None)["offers"].append(offer)
+    for rule in responsibilities:
+        group_for(rule.topic_id)["responsibilities"].append(rule)
+    for item in news:
+        group_for(item.topic_id)["news"].append(item)
+    result = [g for g in [*groups.values(), other] if any(g[k] for k in ("offers", "responsibilities", "news"))]
+    return result
+
+
+def issue_coverage(issue: Issue) -> tuple[set[int], set[int] | None]:
+    """(topic ids, district ids) the issue's items are about; district ids None when
+    an item concerns the whole region (or no item names a place).
+    """
+    topics: set[int] = set()
+    districts: set[int] = set()
+    region_wide = False
+    for item in issue.items.select_related("offer", "responsibility", "news"):
+        if item.offer_id:
+            topics.update(item.offer.topics.values_list("pk", flat=True))
+            places = set(
+                item.offer.contact_points.exclude(district=None).values_list(
+                    "district_id", flat=True
+                )
+            )
+            if not places or item.offer.format == OfferPage.Format.ONLINE:
+                region_wide = True
+            districts.update(places)
+        elif item.responsibility_id:
+            topics.add(item.responsibility.topic_id)
+            if item.responsibility.district_id:
+                districts.add(item.responsibility.district_id)
+            else:
+                region_wide = True
+        elif item.news_id:
+            if item.news.topic_id:
+                topics.add(item.news.topic_id)
+            if item.news.district_id:
+                districts.add(item.news.district_id)
+            else:
+                region_wide = True
+    if region_wide or not districts:
+        return topics, None
+    return topics, districts
+
+
+def audience(issue: Issue) -> QuerySet[Subscriber]:
+    """Confirmed, unpaused, unsuppressed subscribers whose topics and districts match
+    the issue (a subscriber who chose none gets everything).
+    """
+    topics, districts = issue_coverage(issue)
+    subscribers = Subscriber.objects.receiving().annotate(
+        topic_count=Count("topics", distinct=True),
+        district_count=Count("districts", distinct=True),
+    )
+    topic_match = Q(topic_count=0) | Q(
+        pk__in=Subscriber.topics.through.objects.filter(topic_id__in=topics).values(
+            "subscriber_id"
+        )
+    )
+    subscribers = subscribers.filter(topic_match)
+    if districts is not None:
+        subscribers = subscribers.filter(
+            Q(district_count=0)
+            | Q(
+                pk__in=Subscriber.districts.through.objects.filter(
+                    district_id__in=districts
+                ).values("subscriber_id")
+            )
+        )
+    return subscribers
+
+
+def edition_for(languages: list[str], available: list[str]) -> str:
+    """The subscriber's first chosen language that has an edition, else German."""
+    for code in languages or []:
+        if code in available:
+            return code
+    return settings.LANGUAGE_CODE
+
+
+def audience_by_edition(issue: Issue) -> dict[str, int]:
+    """How many subscribers would get each edition (every edition listed, German
+    first), before anything is sent.
+    """
+    available = issue.edition_languages()
+    counts: Counter = Counter(
+        edition_for(languages, available)
+        for languages in audience(issue).values_list("languages", flat=True)
+    )
+    return {code: counts.get(code, 0) for code in available}
+
+
+def delivery_report(issue: Issue) -> dict:
+    """Counts per edition and state, and the totals."""
+    rows = (
+        Delivery.objects.filter(issue=issue)
+        .values("language", "state")
+        .annotate(n=Count("pk"))
+    )
+    editions: dict[str, Counter] = {}
+    totals: Counter = Counter()
+    for row in rows:
+        editions.setdefault(row["language"], Counter())[row["state"]] = row["n"]
+        totals[row["state"]] += row["n"]
+    return {"editions": editions, "totals": totals, "all": sum(totals.values())}
+
+
+def districts_and_topics() -> tuple[list[Topic], list[District]]:
+    return list(Topic.objects.all()), list(District.objects.all())

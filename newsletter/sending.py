@@ -1,0 +1,589 @@
+"""Sending an issue: freeze the editions, fill the delivery ledger, and the worker
+loop that claims rows, sends them over one SMTP connection per batch and marks each
+row sent only after the server accepted it.
+
+Crash semantics: a worker holds its rows for NEWSLETTER_CLAIM_SECONDS (renewed while
+it works). Rows of a worker that died go back to the queue when the claim runs out;
+only a message the server accepted just before the crash, whose row was not yet
+marked, is sent again, with the same Message-ID.
+"""
+
+import logging
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import links
+from .models import Delivery, Edition, Issue, Subscriber, Suppression
+from .rendering import edition_render, personalize
+from .selectors import audience, edition_for
+from .services import NewsletterError
+
+log = logging.getLogger(__name__)
+Status = Issue.Status
+State = Delivery.State
+
+
+class ScheduleOverdue(NewsletterError):
+    """The schedule lies far in the past; sending needs an explicit confirmation."""
+
+
+# --- starting -----------------------------------------------------------------------
+
+
+def _mail_domain() -> str:
+    domain = parseaddr(settings.NEWSLETTER_FROM_EMAIL)[1].rpartition("@")[2]
+    return domain or "localhost"
+
+
+def message_id(issue: Issue, subscriber: Subscriber) -> str:
+    """Deterministic per (issue, subscriber): a resend after a crash is recognisable."""
+    return f"<nl-{issue.pk}-{subscriber.uuid.hex}@{_mail_domain()}>"
+
+
+def editions_freeze(issue: Issue) -> list[Edition]:
+    """Render every edition once and store it as sent (raises RenderError)."""
+    rendered = [
+        edition_render(issue=issue, language=code)
+        for code in issue.edition_languages()
+    ]
+    Edition.objects.filter(issue=issue).delete()
+    return Edition.objects.bulk_create(
+        Edition(
+            issue=issue,
+            language=r.language,
+            subject=r.subject,
+            html=r.html,
+            text=r.text,
+            content=r.content,
+            fallback_items=r.fallback_items,
+            html_bytes=r.html_bytes,
+        )
+        for r in rendered
+    )
+
+
+def deliveries_create(issue: Issue) -> int:
+    """One queued row per subscriber of the audience (existing rows are kept)."""
+    available = issue.edition_languages()
+    created = 0
+    batch: list[Delivery] = []
+    for subscriber in audience(issue).only("pk", "uuid", "email_hash", "languages"):
+        batch.append(
+            Delivery(
+                issue=issue,
+                subscriber=subscriber,
+                email_hash=subscriber.email_hash,
+                language=edition_for(subscriber.languages, available),
+                message_id=message_id(issue, subscriber),
+            )
+        )
+        if len(batch) >= 2000:
+            created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
+    return created
+
+
+def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return bool(
+        issue.scheduled_at
+        and issue.scheduled_at
+        < now - timedelta(hours=settings.NEWSLETTER_OVERDUE_HOURS)
+    )
+
+
+def issue_send_start(*, issue: Issue, confirm_overdue: bool = False) -> int:
+    """Freeze the editions, queue one delivery per recipient and start the workers.
+
+    Returns the number of deliveries queued. Raises NewsletterError when the issue
+    has no items or was sent already, ScheduleOverdue for a schedule far in the past
+    (unless ``confirm_overdue``), RenderError when an edition does not render.
+    """
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
+            raise NewsletterError(
+                _("This issue is %(status)s and cannot be started again.")
+                % {"status": issue.get_status_display()}
+            )
+        if not issue.items.exists():
+            raise NewsletterError(_("Add at least one item before sending."))
+        if is_overdue(issue) and not confirm_overdue:
+            raise ScheduleOverdue(
+                _(
+                    "This issue was scheduled for %(when)s, long ago. Confirm that "
+                    "it should still go out."
+                )
+                % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
+            )
+        editions_freeze(issue)
+        count = deliveries_create(issue)
+        issue.status = Status.SENDING
+        issue.started_at = timezone.now()
+        issue.stop_reason = ""
+        issue.save(update_fields=["status", "started_at", "stop_reason"])
+        transaction.on_commit(lambda: workers_start(issue.pk))
+    log.info("newsletter issue %s: %s deliveries queued", issue.pk, count)
+    return count
+
+
+def issue_schedule(*, issue: Issue, at: datetime) -> None:
+    """Send at ``at`` (a worker starts it then). Raises NewsletterError."""
+    from .tasks import issue_start_scheduled
+
+    if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
+        raise NewsletterError(_("Only a draft can be scheduled."))
+    if not issue.items.exists():
+        raise NewsletterError(_("Add at least one item before sending."))
+    issue.status = Status.SCHEDULED
+    issue.scheduled_at = at
+    issue.save(update_fields=["status", "scheduled_at"])
+    pk = issue.pk
+    transaction.on_commit(lambda: _enqueue(issue_start_scheduled, pk, run_after=at))
+
+
+def issue_unschedule(*, issue: Issue) -> None:
+    Issue.objects.filter(pk=issue.pk, status=Status.SCHEDULED).update(
+        status=Status.DRAFT
+    )
+
+
+def scheduled_start_due(issue_id: int) -> str:
+    """Start a scheduled issue whose time has come; an overdue one (the site was down)
+    goes back to draft and the coordinators are told instead.
+    """
+    issue = Issue.objects.filter(pk=issue_id, status=Status.SCHEDULED).first()
+    if issue is None:
+        return "not scheduled"
+    now = timezone.now()
+    if issue.scheduled_at and issue.scheduled_at > now:
+        return "not yet"
+    if is_overdue(issue, now):
+        issue.status = Status.DRAFT
+        issue.stop_reason = _(
+            "Not sent: the scheduled time %(when)s had long passed when the worker "
+            "picked it up. Check and send it by hand."
+        ) % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
+        issue.save(update_fields=["status", "stop_reason"])
+        coordinators_notify(issue, issue.stop_reason)
+        return "overdue"
+    issue_send_start(issue=issue, confirm_overdue=True)
+    return "started"
+
+
+def issue_pause(*, issue: Issue) -> bool:
+    """Workers stop after their current message; queued rows wait."""
+    return bool(
+        Issue.objects.filter(pk=issue.pk, status=Status.SENDING).update(
+            status=Status.PAUSED
+        )
+    )
+
+
+def issue_resume(*, issue: Issue) -> bool:
+    """Continue a paused or stopped issue where it stopped."""
+    resumed = Issue.objects.filter(
+        pk=issue.pk, status__in=[Status.PAUSED, Status.STOPPED]
+    ).update(status=Status.SENDING, stop_reason="")
+    if resumed:
+        Delivery.objects.filter(issue=issue, state=State.QUEUED).update(
+            next_attempt_at=None
+        )
+        transaction.on_commit(lambda: workers_start(issue.pk))
+    return bool(resumed)
+
+
+def _enqueue(task, *args, run_after: datetime | None = None):
+    """Enqueue; a backend without deferred tasks runs it now (tests, immediate)."""
+    if run_after is not None and task.get_backend().supports_defer:
+        return task.using(run_after=run_after).enqueue(*args)
+    if run_after is not None and run_after > timezone.now():
+        return None  # picked up by `newsletter_send --due` or a later start
+    return task.enqueue(*args)
+
+
+def workers_start(issue_id: int) -> None:
+    from .tasks import issue_deliveries_send
+
+    for _n in range(max(1, settings.NEWSLETTER_WORKERS)):
+        _enqueue(issue_deliveries_send, issue_id)
+
+
+# --- the worker -----------------------------------------------------------------------
+
+
+@dataclass
+class WorkerResult:
+    sent: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    retried: int = 0
+    stopped: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "suppressed": self.suppressed,
+            "retried": self.retried,
+            "stopped": self.stopped,
+        }
+
+
+def _claimable(issue_id: int, now: datetime):
+    ready = Q(state=State.QUEUED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    expired = Q(state=State.SENDING, claimed_until__lt=now)
+    return Delivery.objects.filter(ready | expired, issue_id=issue_id)
+
+
+def deliveries_claim(*, issue_id: int, claim: uuid.UUID, limit: int) -> list[Delivery]:
+    """Take up to ``limit`` rows for this worker: queued ones, and rows whose claim
+    ran out (a worker died). Two workers never get the same row: on PostgreSQL the
+    candidates are locked with SKIP LOCKED, and the update re-checks the state.
+    """
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
+    with transaction.atomic():
+        candidates = _claimable(issue_id, now).order_by("pk")
+        if db_connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if ids:
+            _claimable(issue_id, now).filter(pk__in=ids).update(
+                state=State.SENDING, claim=claim, claimed_until=until
+            )
+    return list(
+        Delivery.objects.filter(claim=claim, state=State.SENDING)
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+
+
+def _claim_renew(claim: uuid.UUID) -> None:
+    until = timezone.now() + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
+    Delivery.objects.filter(claim=claim, state=State.SENDING).update(
+        claimed_until=until
+    )
+
+
+def _claim_release(claim: uuid.UUID) -> None:
+    Delivery.objects.filter(claim=claim, state=State.SENDING).update(
+        state=State.QUEUED, claim=None, claimed_until=None
+    )
+
+
+def _finish(delivery: Delivery, claim: uuid.UUID, **fields) -> None:
+    Delivery.objects.filter(pk=delivery.pk, claim=claim).update(
+        claim=None, claimed_until=None, **fields
+    )
+
+
+def _receiving(subscriber: Subscriber | None, suppressed: set[str]) -> bool:
+    return bool(
+        subscriber is not None
+        and subscriber.state == Subscriber.State.CONFIRMED
+        and not subscriber.paused
+        and subscriber.email_hash not in suppressed
+    )
+
+
+class Throttle:
+    """At most NEWSLETTER_RATE messages per second over all workers of an issue."""
+
+    def __init__(self, rate: float, workers: int):
+        self.interval = (max(1, workers) / rate) if rate > 0 else 0.0
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(self.next_at, now) + self.interval
+
+
+def delivery_message(
+    *, delivery: Delivery, edition: Edition, subscriber: Subscriber
+) -> EmailMultiAlternatives:
+    """The MIME message of one delivery: the frozen edition with this recipient's
+    links and RFC 8058 headers.
+    """
+    preferences = links.preferences_url(subscriber, edition.language)
+    unsubscribe = links.unsubscribe_url(subscriber)
+    message = EmailMultiAlternatives(
+        subject=edition.subject,
+        body=personalize(
+            edition.text, preferences_url=preferences, unsubscribe_url=unsubscribe
+        ),
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        to=[subscriber.email],
+        headers={
+            "Message-ID": delivery.message_id,
+            "List-Id": f"Wegweiser <newsletter.{_mail_domain()}>",
+            "Precedence": "bulk",
+            **links.list_unsubscribe_headers(subscriber),
+        },
+    )
+    message.attach_alternative(
+        personalize(
+            edition.html, preferences_url=preferences, unsubscribe_url=unsubscribe
+        ),
+        "text/html",
+    )
+    return message
+
+
+def _smtp_code(error: Exception, address: str) -> int | None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = error.recipients.get(address) or next(
+            iter(error.recipients.values()), None
+        )
+        return refused[0] if refused else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code
+    return None
+
+
+def _issue_status(issue_id: int) -> str | None:
+    return Issue.objects.filter(pk=issue_id).values_list("status", flat=True).first()
+
+
+def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> WorkerResult:
+    """Send the issue's queued deliveries until none is left (or the issue is paused
+    or stopped, or ``max_seconds`` passed). Safe to run in several processes.
+    """
+    result = WorkerResult()
+    editions = {e.language: e for e in Edition.objects.filter(issue_id=issue_id)}
+    throttle = Throttle(settings.NEWSLETTER_RATE, settings.NEWSLETTER_WORKERS)
+    batch_size = max(1, settings.NEWSLETTER_BATCH_SIZE)
+    if settings.NEWSLETTER_RATE > 0:  # a claim must not run out while we wait
+        per_worker = settings.NEWSLETTER_RATE / max(1, settings.NEWSLETTER_WORKERS)
+        fits = int(per_worker * settings.NEWSLETTER_CLAIM_SECONDS / 2)
+        batch_size = max(1, min(batch_size, fits))
+    started = time.monotonic()
+    consecutive_errors = 0
+    smtp = None
+    try:
+        while True:
+            if _issue_status(issue_id) != Status.SENDING:
+                result.stopped = "paused"
+                break
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                result.stopped = "time"
+                break
+            claim = uuid.uuid4()
+            batch = deliveries_claim(issue_id=issue_id, claim=claim, limit=batch_size)
+            if not batch:
+                if _wait_for_retries(issue_id):
+                    continue
+                break
+            suppressed = set(
+                Suppression.objects.filter(
+                    email_hash__in=[d.email_hash for d in batch]
+                ).values_list("email_hash", flat=True)
+            )
+            if smtp is None:
+                smtp = get_connection(fail_silently=False)
+            renew_at = time.monotonic() + settings.NEWSLETTER_CLAIM_SECONDS / 3
+            for position, delivery in enumerate(batch):
+                if position and position % 50 == 0:
+                    if _issue_status(issue_id) != Status.SENDING:
+                        break
+                if time.monotonic() > renew_at:
+                    _claim_renew(claim)
+                    renew_at = time.monotonic() + settings.NEWSLETTER_CLAIM_SECONDS / 3
+                subscriber = delivery.subscriber
+                if not _receiving(subscriber, suppressed):
+                    _finish(delivery, claim, state=State.SUPPRESSED)
+                    result.suppressed += 1
+                    continue
+                edition = editions.get(delivery.language) or editions.get(
+                    settings.LANGUAGE_CODE
+                )
+                message = delivery_message(
+                    delivery=delivery, edition=edition, subscriber=subscriber
+                )
+                throttle.wait()
+                try:
+                    smtp.send_messages([message])
+                except (smtplib.SMTPException, OSError) as error:
+                    smtp.close()
+                    smtp = get_connection(fail_silently=False)
+                    consecutive_errors += 1
+                    _failure(delivery, claim, error, subscriber, result)
+                    if consecutive_errors >= settings.NEWSLETTER_STOP_AFTER_ERRORS:
+                        _stop(issue_id, error, consecutive_errors)
+                        result.stopped = "errors"
+                        break
+                    continue
+                consecutive_errors = 0
+                _finish(
+                    delivery,
+                    claim,
+                    state=State.SENT,
+                    sent_at=timezone.now(),
+                    attempts=delivery.attempts + 1,
+                    last_error="",
+                )
+                result.sent += 1
+            _claim_release(claim)
+            if result.stopped:
+                break
+    finally:
+        if smtp is not None:
+            smtp.close()
+    _issue_finish_if_done(issue_id)
+    return result
+
+
+def _failure(
+    delivery: Delivery,
+    claim: uuid.UUID,
+    error: Exception,
+    subscriber: Subscriber,
+    result: WorkerResult,
+) -> None:
+    code = _smtp_code(error, subscriber.email)
+    # The error text may quote the address: keep only the class and the code.
+    text = f"{type(error).__name__} {code or ''}".strip()
+    attempts = delivery.attempts + 1
+    if code is not None and 500 <= code < 600:
+        _finish(delivery, claim, state=State.FAILED, attempts=attempts, last_error=text)
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            Suppression.objects.get_or_create(
+                email_hash=delivery.email_hash,
+                defaults={"reason": Suppression.Reason.HARD_BOUNCE, "note": text},
+            )
+        result.failed += 1
+    elif attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
+        _finish(delivery, claim, state=State.FAILED, attempts=attempts, last_error=text)
+        result.failed += 1
+    else:
+        delay = settings.NEWSLETTER_RETRY_SECONDS * 2 ** (attempts - 1)
+        _finish(
+            delivery,
+            claim,
+            state=State.QUEUED,
+            attempts=attempts,
+            last_error=text,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        result.retried += 1
+    log.warning(
+        "newsletter delivery %s: %s (attempt %s)", delivery.pk, text, attempts
+    )
+
+
+def _wait_for_retries(issue_id: int) -> bool:
+    """Nothing to claim now, but rows wait for a retry or are held by another worker
+    (which may have died). Sleep if the next one is due soon, else leave it to a
+    deferred task. True when the caller should claim again now.
+    """
+    from .tasks import issue_deliveries_send
+
+    due = Delivery.objects.filter(issue_id=issue_id).aggregate(
+        retry=Min("next_attempt_at", filter=Q(state=State.QUEUED)),
+        claim=Min("claimed_until", filter=Q(state=State.SENDING)),
+    )
+    moments = [moment for moment in due.values() if moment is not None]
+    if not moments:
+        return False
+    next_at = min(moments)
+    wait = (next_at - timezone.now()).total_seconds()
+    if wait <= 10:
+        time.sleep(max(0.0, wait) + 0.05)
+        return True
+    _enqueue(issue_deliveries_send, issue_id, run_after=next_at)
+    return False
+
+
+def _stop(issue_id: int, error: Exception, count: int) -> None:
+    reason = _(
+        "Sending stopped after %(count)s failures in a row (last: %(error)s). "
+        "Check the mail server, then resume."
+    ) % {"count": count, "error": type(error).__name__}
+    stopped = Issue.objects.filter(pk=issue_id, status=Status.SENDING).update(
+        status=Status.STOPPED, stop_reason=reason
+    )
+    if stopped:
+        log.error("newsletter issue %s stopped: %s", issue_id, reason)
+        coordinators_notify(Issue.objects.get(pk=issue_id), reason)
+
+
+def _issue_finish_if_done(issue_id: int) -> bool:
+    if Delivery.objects.filter(
+        issue_id=issue_id, state__in=[State.QUEUED, State.SENDING]
+    ).exists():
+        return False
+    return bool(
+        Issue.objects.filter(pk=issue_id, status=Status.SENDING).update(
+            status=Status.SENT, finished_at=timezone.now()
+        )
+    )
+
+
+def coordinators_notify(issue: Issue, text: str) -> int:
+    """Mail the coordinators (and superusers) about a problem with an issue."""
+    from directory.services import COORDINATORS_GROUP
+
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    recipients = sorted(
+        set(
+            users.filter(
+                Q(is_superuser=True) | Q(groups__name=COORDINATORS_GROUP)
+            ).values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        return 0
+    try:
+        return send_mail(
+            subject=_("Newsletter: %(subject)s needs attention") % {"subject": issue},
+            message=f"{text}\n\n{settings.WAGTAILADMIN_BASE_URL}/admin/",
+            from_email=settings.NEWSLETTER_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+    except (smtplib.SMTPException, OSError):
+        log.exception("could not tell coordinators about issue %s", issue.pk)
+        return 0
+
+
+def test_send(*, issue: Issue, language: str, addresses: list[str]) -> int:
+    """Send the edition (rendered now, not frozen) to ``addresses`` with dummy links.
+
+    Raises RenderError, or SMTP errors for the caller to show.
+    """
+    rendered = edition_render(issue=issue, language=language)
+    preview_links = {
+        "preferences_url": links.absolute("/"),
+        "unsubscribe_url": links.absolute("/"),
+    }
+    messages = []
+    for address in addresses:
+        message = EmailMultiAlternatives(
+            subject=f"[{_('Test')}] {rendered.subject}",
+            body=personalize(rendered.text, **preview_links),
+            from_email=settings.NEWSLETTER_FROM_EMAIL,
+            to=[address],
+        )
+        message.attach_alternative(personalize(rendered.html, **preview_links), "text/html")
+        messages.append(message)
+    return get_connection(fail_silently=False).send_messages(messages) or 0

@@ -1,0 +1,39 @@
+"""Background tasks of the newsletter (run by `manage.py db_worker`)."""
+
+import logging
+
+from django_tasks import task
+
+from .mails import subscriber_mail_build
+from .models import Subscriber
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def subscriber_mail_send(subscriber_id: int, kind: str) -> bool:
+    """Send a confirmation (or "already subscribed") mail; False if the subscriber
+    is gone meanwhile. The address is never logged.
+    """
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None:
+        return False
+    subscriber_mail_build(subscriber=subscriber, kind=kind).send()
+    log.info("newsletter %s mail sent to subscriber %s", kind, subscriber.pk)
+    return True
+
+
+@task()
+def issue_deliveries_send(issue_id: int) -> dict:
+    """Send an issue's queued deliveries (several may run at once)."""
+    from .sending import deliveries_send
+
+    return deliveries_send(issue_id=issue_id).as_dict()
+
+
+@task()
+def issue_start_scheduled(issue_id: int) -> str:
+    """Start a scheduled issue when its time has come."""
+    from .sending import scheduled_start_due
+
+    return scheduled_start_due(issue_id)
