@@ -89,8 +89,13 @@ def languages_clean(codes) -> list[str]:
 
 
 def _mail_allowed(subscriber: Subscriber) -> bool:
+    return _mail_allowed_count(subscriber.email)
+
+
+def _mail_allowed_count(address: str) -> bool:
+    """Count a mail to ``address``; False past NEWSLETTER_MAILS_PER_ADDRESS a day."""
     return ratelimit.allow(
-        f"mail:{subscriber.email_hash}",
+        f"mail:{email_hash(address)}",
         limit=settings.NEWSLETTER_MAILS_PER_ADDRESS,
         seconds=86400,
     )
@@ -124,14 +129,22 @@ def subscriber_signup(
         )
         if subscriber is not None and subscriber.state == Subscriber.State.CONFIRMED:
             kind = "already_subscribed"
+            mail = _mail_allowed(subscriber)
         else:
             if subscriber is None:
                 subscriber = Subscriber(email=address)
+                mail = True
+                _mail_allowed_count(address)
+            else:
+                mail = _mail_allowed(subscriber)
             subscriber.state = Subscriber.State.PENDING
             subscriber.languages = languages
             subscriber.source = source
             subscriber.paused = False
-            subscriber.confirm_nonce = secrets.token_hex(8)
+            # A new link only with a new mail: repeated sign-ups past the mail limit
+            # must not cancel the link the owner already has.
+            if mail or not subscriber.confirm_nonce:
+                subscriber.confirm_nonce = secrets.token_hex(8)
             subscriber.created_at = timezone.now()
             subscriber.save()
             subscriber.topics.set(topics)
@@ -150,7 +163,7 @@ def subscriber_signup(
                 },
             )
             kind = "confirm"
-        if _mail_allowed(subscriber):
+        if mail:
             pk = subscriber.pk
             transaction.on_commit(lambda: subscriber_mail_send.enqueue(pk, kind))
 
@@ -336,7 +349,7 @@ def subscribers_expire() -> int:
     """
     cutoff = timezone.now() - timedelta(days=settings.NEWSLETTER_CONFIRM_DAYS)
     stale = Subscriber.objects.filter(
-        state=Subscriber.State.PENDING, created_at__lt=cutoff, confirmed_at__isnull=True
+        state=Subscriber.State.PENDING, created_at__lt=cutoff
     )
     count = 0
     for subscriber in stale.iterator():

@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--skip-hsds", action="store_true")
+    parser.add_argument("--skip-newsletter", action="store_true")
     args = parser.parse_args()
 
     engine_process = None
@@ -140,6 +141,8 @@ def run(args) -> None:
             f"{name:34} {response.status_code:>6} {statistics.median(timings):>8.1f} "
             f"{p95:>8.1f} {len(queries):>8} {len(response.content):>8}"
         )
+    if not args.skip_newsletter:
+        bench_newsletter()
     if not args.skip_hsds:
         bench_hsds()
     if settings.SEARCH_URL:
@@ -197,6 +200,80 @@ def bench_hsds() -> None:
         )
         summary = (result.stdout.strip().splitlines() or ["?"])[-1]
         print(f"import_hsds {count} services {attempt}: {summary}")
+
+
+def bench_newsletter(items: int = 30, rounds: int = 20) -> None:
+    """Render every language edition of an issue with ``items`` seeded entries
+    (offers, four responsibilities, two news items): content snapshot and HTML/text.
+    """
+    from django.conf import settings
+
+    from directory.models import OfferPage, Responsibility
+    from newsletter.models import Issue, IssueItem, NewsItem
+    from newsletter.rendering import edition_content, edition_render
+
+    offers = list(
+        OfferPage.objects.live().exclude(status="ended").order_by("pk")[: items - 6]
+    )
+    rules = list(Responsibility.objects.order_by("pk")[:4])
+    news = [
+        NewsItem.objects.create(
+            agency=offers[0].agency,
+            title_de=f"Neue Sprechzeiten {n}",
+            title_ar=f"مواعيد جديدة {n}",
+            body_de="Ab Mai auch samstags von 9 bis 12 Uhr, ohne Termin. " * 3,
+            body_ar="ابتداءً من مايو أيضاً أيام السبت من 9 إلى 12، بدون موعد. " * 3,
+            topic=offers[0].topics.first() if n else None,
+        )
+        for n in range(2)
+    ]
+    issue = Issue.objects.create(
+        subject_de="Neues im Mai",
+        subject_ar="جديد في مايو",
+        intro_de="Neue Angebote, Zuständigkeiten und Nachrichten aus der Region. " * 3,
+    )
+    kinds = [("offer", o) for o in offers] + [("responsibility", r) for r in rules]
+    kinds += [("news", n) for n in news]
+    for position, (kind, obj) in enumerate(kinds):
+        IssueItem.objects.create(issue=issue, sort_order=position, **{kind: obj})
+    languages = issue.edition_languages()
+
+    def content_all() -> dict:
+        return {code: edition_content(issue=issue, language=code) for code in languages}
+
+    def render_all(contents: dict) -> dict:
+        return {
+            code: edition_render(issue=issue, language=code, content=contents[code])
+            for code in languages
+        }
+
+    def best_ms(work) -> tuple[float, float]:
+        timings = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            work()
+            timings.append((time.perf_counter() - started) * 1000)
+        return min(timings), statistics.median(timings)
+
+    contents = content_all()
+    editions = render_all(contents)
+    content_ms = best_ms(content_all)
+    render_ms = best_ms(lambda: render_all(contents))
+    print(
+        f"\nnewsletter: {len(kinds)} items x {len(languages)} editions "
+        f"(best / median of {rounds})"
+    )
+    print(f"  content snapshots:  {content_ms[0]:6.1f} / {content_ms[1]:6.1f} ms")
+    print(f"  render (MJML, text): {render_ms[0]:5.1f} / {render_ms[1]:6.1f} ms")
+    print(f"  both:               {content_ms[0] + render_ms[0]:6.1f} ms (goal < 50)")
+    limit = settings.NEWSLETTER_HTML_WARN_BYTES
+    print(f"  {'edition':8} {'HTML B':>8} {'text B':>7} {'German':>6}  warnings")
+    for code, edition in editions.items():
+        print(
+            f"  {code:8} {edition.html_bytes:>8} {len(edition.text.encode()):>7} "
+            f"{edition.fallback_items:>6}  "
+            f"{'over ' + str(limit) if edition.html_bytes > limit else ''}"
+        )
 
 
 SEARCH_QUERIES = [
