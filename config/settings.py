@@ -136,6 +136,19 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web requests, the task worker and commands write at the same time: readers
+    # never block the writer (WAL), a writer waits for the lock instead of failing,
+    # and write transactions take the lock up front so they cannot deadlock.
+    # synchronous=NORMAL: commits survive a crash of any process (only a power cut
+    # can lose the last ones) and cost far less (the newsletter commits per message).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -262,7 +275,9 @@ SITE_URL = env("SITE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 # The mailto: half of List-Unsubscribe (RFC 8058 asks for an https URL; mailto is
 # the fallback for old clients).
-NEWSLETTER_UNSUBSCRIBE_EMAIL = env("NEWSLETTER_UNSUBSCRIBE_EMAIL", NEWSLETTER_FROM_EMAIL)
+NEWSLETTER_UNSUBSCRIBE_EMAIL = env(
+    "NEWSLETTER_UNSUBSCRIBE_EMAIL", NEWSLETTER_FROM_EMAIL
+)
 # Messages per second over all workers; 0 = as fast as the SMTP server takes them.
 NEWSLETTER_RATE = float(env("NEWSLETTER_RATE", "0"))
 # Parallel sending tasks started per issue (each needs a worker process).
@@ -291,6 +306,9 @@ NEWSLETTER_OVERDUE_HOURS = float(env("NEWSLETTER_OVERDUE_HOURS", "6"))
 NEWSLETTER_HTML_WARN_BYTES = int(env("NEWSLETTER_HTML_WARN_BYTES", str(100 * 1024)))
 # Token for POST /api/newsletter/bounces (bounce and complaint reports); empty = off.
 NEWSLETTER_WEBHOOK_TOKEN = env("NEWSLETTER_WEBHOOK_TOKEN", "")
+# Folder of the local SMTP sink shown at /admin/mailbox/ (set by `make run`); empty =
+# off. Never in production: the page shows every mail the site sent.
+NEWSLETTER_MAILBOX_DIR = env("NEWSLETTER_MAILBOX_DIR", "") if DEBUG else ""
 # Key of the address hashes kept after erasure; defaults to SECRET_KEY.
 NEWSLETTER_HASH_KEY = env("NEWSLETTER_HASH_KEY", "")
 

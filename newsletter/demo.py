@@ -55,7 +55,9 @@ def subscribers_seed(*, count: int, seed: int = 8) -> int:
         topic_links, district_links, events = [], [], []
         for subscriber in created:
             if topics and rng.random() > 0.33:
-                for topic_id in rng.sample(topics, k=min(len(topics), rng.randint(1, 3))):
+                for topic_id in rng.sample(
+                    topics, k=min(len(topics), rng.randint(1, 3))
+                ):
                     topic_links.append(
                         Subscriber.topics.through(
                             subscriber_id=subscriber.pk, topic_id=topic_id
@@ -88,6 +90,10 @@ def subscribers_seed(*, count: int, seed: int = 8) -> int:
 
 
 def seed_demo_receiver(sender, *, options, write, **kwargs) -> dict:
+    from .permissions import newsletter_permissions_grant
+
+    # Every run: the demo's coordinators and editors get their newsletter rights.
+    newsletter_permissions_grant()
     count = options.get("subscribers") or 0
     if not count:
         return {}

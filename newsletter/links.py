@@ -41,7 +41,9 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 
 def unsubscribe_mailto(subscriber: Subscriber) -> str:
     token = tokens.subscriber_token(subscriber.uuid)
-    return f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_EMAIL}?subject=unsubscribe%20{token}"
+    return (
+        f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_EMAIL}?subject=unsubscribe%20{token}"
+    )
 
 
 def archive_url(language: str) -> str:
@@ -56,3 +58,31 @@ def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
         ),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+class RecipientLinks:
+    """The three per-recipient links of a newsletter mail, built fast: the token is
+    signed once and the paths are reversed once per language (a worker builds
+    thousands of these a minute).
+    """
+
+    _MARK = "TOKEN-MARK"
+
+    def __init__(self, language: str) -> None:
+        self.preferences = _reverse("newsletter-preferences", language, self._MARK)
+        self.unsubscribe = absolute(
+            reverse("newsletter-unsubscribe", args=[self._MARK])
+        )
+        self.mailto = (
+            f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_EMAIL}"
+            f"?subject=unsubscribe%20{self._MARK}"
+        )
+
+    def for_subscriber(self, subscriber: Subscriber) -> tuple[str, str, str]:
+        """(preference centre URL, one-click unsubscribe URL, mailto URL)."""
+        token = tokens.subscriber_token(subscriber.uuid)
+        return (
+            self.preferences.replace(self._MARK, token),
+            self.unsubscribe.replace(self._MARK, token),
+            self.mailto.replace(self._MARK, token),
+        )

@@ -11,7 +11,9 @@ from .models import Subscriber
 KINDS = ("confirm", "already_subscribed")
 
 
-def subscriber_mail_build(*, subscriber: Subscriber, kind: str) -> EmailMultiAlternatives:
+def subscriber_mail_build(
+    *, subscriber: Subscriber, kind: str
+) -> EmailMultiAlternatives:
     """The mail in the subscriber's first chosen language."""
     if kind not in KINDS:
         raise ValueError(kind)

@@ -30,7 +30,7 @@ CONTENT_VERSION = 1
 SUMMARY_CHARS = 300
 # SMTP allows 998 bytes per line; below that Django sends the HTML as 8bit instead of
 # quoted-printable (which costs about a fifth more bytes and CPU).
-LINE_BYTES = 900
+LINE_BYTES = 600  # room for the per-recipient links that replace placeholders
 
 
 class RenderError(Exception):
@@ -91,11 +91,9 @@ class _Sources:
     queries.
     """
 
-    def __init__(self, entries: list, language: str) -> None:
+    def __init__(self, entries: list, codes: list[str]) -> None:
         def ids(attribute: str) -> set[int]:
             return {getattr(e, attribute) for e in entries if getattr(e, attribute)}
-
-        codes = _reading_order(language)
 
         def columns(*names: str) -> list[str]:
             return [f"{name}_{code}" for name in names for code in codes]
@@ -184,7 +182,9 @@ def _item(entry, sources: _Sources, *, language: str, base: str):
     }
 
 
-def edition_content(*, issue: Issue, language: str) -> dict:
+def edition_content(
+    *, issue: Issue, language: str, shared: "tuple[list, _Sources] | None" = None
+) -> dict:
     """What the ``language`` edition of ``issue`` says, as JSON-serialisable data
     (stored with the edition and shown by the archive; holds no personal data).
 
@@ -196,8 +196,11 @@ def edition_content(*, issue: Issue, language: str) -> dict:
     """
     base = f"{settings.SITE_URL}/{language}"
     # Through the relation, so a preview of unsaved items works too.
-    entries = list(issue.items.order_by("sort_order", "pk"))
-    sources = _Sources(entries, language)
+    if shared is None:
+        entries = list(issue.items.order_by("sort_order", "pk"))
+        sources = _Sources(entries, _reading_order(language))
+    else:
+        entries, sources = shared
     groups: dict[int | None, dict] = {}
     skipped = 0
     with translation.override(language):
@@ -359,6 +362,28 @@ def edition_render(
         html_bytes=html_bytes,
         warnings=_warnings(content, language=language, html_bytes=html_bytes),
     )
+
+
+def editions_render(*, issue: Issue, languages: list[str]) -> list[RenderedEdition]:
+    """Every edition in ``languages``, reading the items once for all of them.
+
+    Raises ``RenderError`` for the first edition that does not render.
+    """
+    entries = list(issue.items.order_by("sort_order", "pk"))
+    codes = list(
+        dict.fromkeys(code for lang in languages for code in _reading_order(lang))
+    )
+    sources = _Sources(entries, codes)
+    return [
+        edition_render(
+            issue=issue,
+            language=language,
+            content=edition_content(
+                issue=issue, language=language, shared=(entries, sources)
+            ),
+        )
+        for language in languages
+    ]
 
 
 def _tidy_text(text: str) -> str:

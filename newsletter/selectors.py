@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from directory.models import District, OfferPage, Responsibility, Topic
 from directory.selectors import visible_offers
 
-from .models import Delivery, Issue, NewsItem, Subscriber
+from .models import Delivery, Issue, IssueItem, NewsItem, Subscriber
 
 
 def last_sent_at() -> datetime | None:
@@ -33,9 +33,11 @@ def suggestions(*, since: datetime | None) -> list[dict]:
     news = (
         NewsItem.objects.filter(live=True)
         .exclude(
-            pk__in=Issue.objects.filter(status=Issue.Status.SENT).values(
-                "items__news"
-            )
+            # Not Issue…values("items__news"): the offer rows of a sent issue give
+            # NULL, and NOT IN (…, NULL) would leave out every news item.
+            pk__in=IssueItem.objects.filter(
+                issue__status=Issue.Status.SENT, news__isnull=False
+            ).values("news")
         )
         .select_related("agency", "topic")
     )
@@ -61,7 +63,11 @@ def suggestions(*, since: datetime | None) -> list[dict]:
         group_for(rule.topic_id)["responsibilities"].append(rule)
     for item in news:
         group_for(item.topic_id)["news"].append(item)
-    result = [g for g in [*groups.values(), other] if any(g[k] for k in ("offers", "responsibilities", "news"))]
+    result = [
+        g
+        for g in [*groups.values(), other]
+        if any(g[k] for k in ("offers", "responsibilities", "news"))
+    ]
     return result
 
 

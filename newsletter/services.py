@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -117,12 +117,41 @@ def subscriber_signup(
     unsubscribed: a confirmed subscriber's choices are not changed by someone who
     only knows the address; they get a mail pointing to their preference centre.
     """
-    from .tasks import subscriber_mail_send
-
     languages = languages_clean(languages)
     address = email_normalize(email)
     subscribers_expire()
     consent = consent_text_current(language=language)
+    try:
+        _signup(
+            address=address,
+            languages=languages,
+            topics=topics,
+            districts=districts,
+            language=language,
+            source=source,
+            ip=ip,
+            consent=consent,
+        )
+    except IntegrityError:
+        # The same new address signed up twice at the same moment: the other request
+        # created the row; this one now finds it.
+        _signup(
+            address=address,
+            languages=languages,
+            topics=topics,
+            districts=districts,
+            language=language,
+            source=source,
+            ip=ip,
+            consent=consent,
+        )
+
+
+def _signup(
+    *, address, languages, topics, districts, language, source, ip, consent
+) -> None:
+    from .tasks import subscriber_mail_send
+
     with transaction.atomic():
         subscriber = (
             Subscriber.objects.select_for_update().filter(email=address).first()

@@ -7,9 +7,7 @@ from . import views
 public = [
     path("newsletter/", views.signup, name="newsletter-signup"),
     path("newsletter/thanks/", views.thanks, name="newsletter-thanks"),
-    path(
-        "newsletter/confirm/<str:token>/", views.confirm, name="newsletter-confirm"
-    ),
+    path("newsletter/confirm/<str:token>/", views.confirm, name="newsletter-confirm"),
     path(
         "newsletter/preferences/<str:token>/",
         views.preferences,

@@ -1,4 +1,4 @@
-"""Newsletter models: subscribers and consent, issues and editions, the delivery ledger."""
+"""Newsletter models: subscribers and consent, issues and editions, deliveries."""
 
 from .deliveries import Delivery, Edition
 from .issues import Issue, IssueItem, NewsItem

@@ -17,7 +17,10 @@ class Edition(models.Model):
     """
 
     issue = models.ForeignKey(
-        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="editions"
+        Issue,
+        verbose_name=_("issue"),
+        on_delete=models.CASCADE,
+        related_name="editions",
     )
     language = models.CharField(_("language"), max_length=12)
     subject = models.CharField(_("subject"), max_length=200)

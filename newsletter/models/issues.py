@@ -25,7 +25,11 @@ def all_language_codes() -> list[str]:
 
 
 class NewsItem(
-    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed,
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    index.Indexed,
     models.Model,
 ):
     """A short news item an agency contributes; a coordinator approves (publishes) it

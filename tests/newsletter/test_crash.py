@@ -25,8 +25,16 @@ SUBSCRIBERS = 3000
 
 def _worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval",
-         "0.2", "--no-reload"],
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--interval",
+            "0.2",
+            "--no-reload",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -24,6 +24,15 @@ from tests.factories import AgencyPageFactory, TopicFactory, published_offer
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
+@pytest.fixture(autouse=True)
+def coordinator_reads_english():
+    """Warnings come in the coordinator's language; these tests read English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def add_items(issue, *objects):
     for position, obj in enumerate(objects):
         kind = {

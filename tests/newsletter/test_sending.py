@@ -181,7 +181,7 @@ def test_repeated_failures_stop_the_issue_and_resume_sends_the_rest(
     issue.refresh_from_db()
     assert result.stopped == "errors"
     assert issue.status == Issue.Status.STOPPED
-    assert "3 failures in a row" in issue.stop_reason
+    assert "3" in issue.stop_reason and "SMTPDataError" in issue.stop_reason
     # The coordinator is told (the server takes mail again by then).
     assert [r.to for r in smtp.received] == [["chef@wegweiser.example"]]
 
@@ -231,7 +231,9 @@ def test_claims_never_overlap_and_a_dead_workers_rows_come_back(issue, settings)
     second = sending.deliveries_claim(issue_id=issue.pk, claim=uuid.uuid4(), limit=3)
     assert len(first) == 3 and len(second) == 2
     assert not {d.pk for d in first} & {d.pk for d in second}
-    assert sending.deliveries_claim(issue_id=issue.pk, claim=uuid.uuid4(), limit=3) == []
+    assert (
+        sending.deliveries_claim(issue_id=issue.pk, claim=uuid.uuid4(), limit=3) == []
+    )
 
     # The first worker died: once its claim runs out, another takes its rows.
     Delivery.objects.filter(pk__in=[d.pk for d in first]).update(
@@ -301,9 +303,10 @@ def test_bounce_by_message_id(smtp, issue):
 
 
 def test_test_send_reaches_given_addresses_only(issue):
-    assert sending.test_send(
-        issue=issue, language="ar", addresses=["probe@example.org"]
-    ) == 1
+    assert (
+        sending.test_send(issue=issue, language="ar", addresses=["probe@example.org"])
+        == 1
+    )
     assert [m.to for m in mail.outbox] == [["probe@example.org"]]
     assert mail.outbox[0].subject.endswith("الجديد في نوفمبر")
     assert Delivery.objects.count() == 0

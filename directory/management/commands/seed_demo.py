@@ -44,12 +44,12 @@ class Command(BaseCommand):
             raise CommandError("--offers must be zero or more.")
         if options["subscribers"] < 0:
             raise CommandError("--subscribers must be zero or more.")
-        if demo_exists() and options["subscribers"] and offers is None:
-            self._extras(options)
-            return
         if demo_exists():
             if if_empty:
                 self.stdout.write("Content exists; demo region not loaded again.")
+                return
+            if options["subscribers"] and offers is None:
+                self._extras(options)
                 return
             raise CommandError("The site already has content; use a fresh database.")
         started = time.monotonic()

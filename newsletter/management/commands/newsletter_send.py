@@ -12,6 +12,7 @@ from newsletter.sending import (
     deliveries_send,
     issue_resume,
     issue_send_start,
+    scheduled_issues_start,
 )
 from newsletter.services import NewsletterError
 
@@ -20,7 +21,12 @@ class Command(BaseCommand):
     help = "Send a newsletter issue (or show who would get which edition)."
 
     def add_arguments(self, parser):
-        parser.add_argument("issue_id", type=int)
+        parser.add_argument("issue_id", type=int, nargs="?")
+        parser.add_argument(
+            "--due",
+            action="store_true",
+            help="Start every scheduled issue whose time has come (for cron).",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Only count recipients per edition."
         )
@@ -39,6 +45,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, issue_id, dry_run, wait, confirm_overdue, timeout, **opts):
+        if opts["due"]:
+            for pk, outcome in scheduled_issues_start().items():
+                self.stdout.write(f"{pk}\t{outcome}")
+            return
+        if issue_id is None:
+            raise CommandError("Give an issue id (or --due).")
         issue = Issue.objects.filter(pk=issue_id).first()
         if issue is None:
             raise CommandError(f"No issue {issue_id}.")
