@@ -52,9 +52,7 @@ def _text(received) -> str:
     return received.message.get_body(("plain",)).get_content()
 
 
-def test_sign_up_confirm_send_unsubscribe(
-    live_server, live_site, smtp, phone, browser
-):
+def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, browser):
     # A reader signs up in Arabic on a phone.
     phone.goto(f"{live_server.url}/ar/newsletter/")
     assert phone.locator("html").get_attribute("dir") == "rtl"

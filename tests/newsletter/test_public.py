@@ -424,7 +424,20 @@ def test_export_is_a_json_download_with_the_consent_proof(client, signup):
 
 
 def row_values(model) -> list[str]:
-    return [json.dumps(row, default=str) for row in model.objects.values()]
+    return [json.dumps(row, default=str) for row in model._base_manager.values()]
+
+
+def tables_holding(text: str) -> list[str]:
+    """Every model (ours, Wagtail's, Django's, the task queue's) with a row that
+    contains ``text`` anywhere.
+    """
+    from django.apps import apps
+
+    return [
+        model._meta.label
+        for model in apps.get_models()
+        if not model._meta.proxy and any(text in row for row in row_values(model))
+    ]
 
 
 def test_erase_needs_the_checkbox_and_leaves_no_row_with_the_address(client, signup):
@@ -455,8 +468,7 @@ def test_erase_needs_the_checkbox_and_leaves_no_row_with_the_address(client, sig
     assert response.status_code == 200
     assert response.templates[0].name == "newsletter/erased.html"
     assert not Subscriber.objects.exists()
-    for model in (Subscriber, ConsentEvent, ConsentText, Delivery, Suppression):
-        assert not [row for row in row_values(model) if address in row], model
+    assert tables_holding(address) == []
     events = ConsentEvent.objects.all()
     assert {event.email_hash for event in events} == {email_hash(address)}
     assert all(event.subscriber_id is None for event in events)
