@@ -407,6 +407,17 @@ def _warnings(content: dict, *, language: str, html_bytes: int) -> list[str]:
             )
             % {"size": round(html_bytes / 1024), "limit": limit // 1024}
         )
+    if language != settings.LANGUAGE_CODE and (
+        content.get("subject_lang") != language
+        or (content.get("intro") and content.get("intro_lang") != language)
+    ):
+        warnings.append(
+            gettext(
+                "The subject or introduction has no %(language)s text and is shown "
+                "in German: translate it in the issue."
+            )
+            % {"language": _language_name(language)}
+        )
     count = content["fallback_items"]
     if count:
         warnings.append(

@@ -121,30 +121,22 @@ def subscriber_signup(
     address = email_normalize(email)
     subscribers_expire()
     consent = consent_text_current(language=language)
+    fields = {
+        "address": address,
+        "languages": languages,
+        "topics": topics,
+        "districts": districts,
+        "language": language,
+        "source": source,
+        "ip": ip,
+        "consent": consent,
+    }
     try:
-        _signup(
-            address=address,
-            languages=languages,
-            topics=topics,
-            districts=districts,
-            language=language,
-            source=source,
-            ip=ip,
-            consent=consent,
-        )
+        _signup(**fields)
     except IntegrityError:
         # The same new address signed up twice at the same moment: the other request
         # created the row; this one now finds it.
-        _signup(
-            address=address,
-            languages=languages,
-            topics=topics,
-            districts=districts,
-            language=language,
-            source=source,
-            ip=ip,
-            consent=consent,
-        )
+        _signup(**fields)
 
 
 def _signup(

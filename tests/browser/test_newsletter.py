@@ -75,6 +75,7 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     assert Subscriber.objects.get().state == Subscriber.State.PENDING  # GET only shows
     phone.locator("main form button[type=submit]").click()
     phone.wait_for_load_state()
+    screenshot(phone, "newsletter-confirmed-ar-phone")
     layla = Subscriber.objects.get()
     assert layla.state == Subscriber.State.CONFIRMED
     assert layla.languages[0] == "ar"
@@ -92,12 +93,14 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     admin.locator("form button[type=submit]").click()
     admin.wait_for_url(re.compile(r"/admin/$"))
     admin.goto(f"{live_server.url}/admin/newsletter/compose/")
+    screenshot(admin, "newsletter-admin-compose")
     admin.fill("input[name=subject]", "Neues aus dem Landkreis")
     admin.get_by_role("button", name=re.compile("draft issue", re.I)).click()
     admin.wait_for_load_state()
     issue = Issue.objects.get()
     assert issue.items.count() == 2  # both offers of the region are new
     admin.goto(f"{live_server.url}/admin/newsletter/issues/{issue.pk}/send/")
+    screenshot(admin, "newsletter-admin-send")
     send = admin.locator("form:has(input[name=action][value=send])").first
     send.locator("input[name=confirm]").check()
     send.locator("button[type=submit]").click()

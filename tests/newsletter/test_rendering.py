@@ -330,3 +330,13 @@ def test_long_texts_are_broken_into_short_lines_without_losing_words(issue, agen
 
     assert max(len(line.encode()) for line in html.splitlines()) < 998
     assert body in " ".join(html.split())
+
+
+def test_untranslated_subject_is_a_warning(agency, topic):
+    from newsletter.models import Issue
+
+    issue = Issue.objects.create(subject="Nur Deutsch", subject_de="Nur Deutsch")
+    arabic = edition_render(issue=issue, language="ar")
+    german = edition_render(issue=issue, language="de")
+    assert any("subject or introduction" in w for w in arabic.warnings)
+    assert not any("subject or introduction" in w for w in german.warnings)
