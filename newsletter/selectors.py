@@ -48,7 +48,7 @@ def suggestions(*, since: datetime | None) -> list[dict]:
         (topic.pk, {"topic": topic, "offers": [], "responsibilities": [], "news": []})
         for topic in Topic.objects.all()
     )
-    other = {"topic": None, "offers": [], "responsibilities": [], "news": []}
+    other: dict = {"topic": None, "offers": [], "responsibilities": [], "news": []}
 
     def group_for(topic_id):
         return groups.get(topic_id, other)

@@ -313,7 +313,7 @@ def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> None:
     where the ORM's query building would cost a fifth of the time SMTP takes.
     """
     q = db_connection.ops.quote_name
-    field = Delivery._meta.get_field
+    ops = db_connection.ops
     # Only quoted identifiers are formatted in; values are parameters.
     sql = (
         f"UPDATE {q(Delivery._meta.db_table)} SET {q('state')} = %s, "  # noqa: S608
@@ -323,10 +323,10 @@ def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> None:
     )
     params = [
         State.SENT,
-        field("sent_at").get_db_prep_value(timezone.now(), db_connection),
+        ops.adapt_datetimefield_value(timezone.now()),
         delivery.attempts + 1,
         delivery.pk,
-        field("claim").get_db_prep_value(claim, db_connection),
+        claim if db_connection.features.has_native_uuid_field else claim.hex,
     ]
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -347,16 +347,16 @@ def _smtp_send(
     """
     if isinstance(smtp, SMTPBackend):
         raw = edition.raw_for(delivery=delivery, subscriber=subscriber)
-        if raw is not None:
-            smtp.connection.sendmail(sender, [subscriber.email], raw)
+        connection = smtp.connection
+        if raw is not None and connection is not None:
+            connection.sendmail(sender, [subscriber.email], raw)
             return
     smtp.send_messages([edition.message(delivery=delivery, subscriber=subscriber)])
 
 
-def _receiving(subscriber: Subscriber | None, suppressed: set[str]) -> bool:
+def _receiving(subscriber: Subscriber, suppressed: set[str]) -> bool:
     return bool(
-        subscriber is not None
-        and subscriber.state == Subscriber.State.CONFIRMED
+        subscriber.state == Subscriber.State.CONFIRMED
         and not subscriber.paused
         and subscriber.email_hash not in suppressed
     )
@@ -475,7 +475,7 @@ class PreparedEdition:
             ),
         )
         template.attach_alternative(edition.html, "text/html")
-        self.raw = template.message().as_bytes(linesep="\r\n")
+        self.raw = template.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
         in_body = edition.text + edition.html
         expected = {
             self.TO: 1,
@@ -629,12 +629,12 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
                     _claim_renew(claim)
                     renew_at = time.monotonic() + settings.NEWSLETTER_CLAIM_SECONDS / 3
                 subscriber = delivery.subscriber
-                if not _receiving(subscriber, suppressed):
+                if subscriber is None or not _receiving(subscriber, suppressed):
                     _finish(delivery, claim, state=State.SUPPRESSED)
                     result.suppressed += 1
                     continue
-                edition = editions.get(delivery.language) or editions.get(
-                    settings.LANGUAGE_CODE
+                edition = (
+                    editions.get(delivery.language) or editions[settings.LANGUAGE_CODE]
                 )
                 throttle.wait()
                 try:

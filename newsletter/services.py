@@ -470,7 +470,7 @@ def issue_compose(
     if since is None:
         since = last_sent_at()
     groups = suggestions(since=since)
-    chosen = {
+    chosen: dict[str, set[int] | None] = {
         "offer": None if offers is None else {o.pk for o in offers},
         "responsibility": (
             None if responsibilities is None else {r.pk for r in responsibilities}
@@ -488,8 +488,9 @@ def issue_compose(
                 ("responsibility", "responsibilities"),
                 ("news", "news"),
             ):
+                allowed = chosen[kind]
                 for obj in group[key]:
-                    if chosen[kind] is not None and obj.pk not in chosen[kind]:
+                    if allowed is not None and obj.pk not in allowed:
                         continue
                     IssueItem.objects.create(
                         issue=issue, sort_order=order, **{kind: obj}
