@@ -15,6 +15,7 @@ from newsletter.sending import (
     scheduled_issues_start,
 )
 from newsletter.services import NewsletterError
+from newsletter.tasks import issue_deliveries_send
 
 
 class Command(BaseCommand):
@@ -77,14 +78,20 @@ class Command(BaseCommand):
     def _wait(self, issue: Issue, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         open_states = [Delivery.State.QUEUED, Delivery.State.SENDING]
+        # A backend that cannot run tasks later (immediate, dummy) has no worker to
+        # wait for: this command sends itself. Otherwise the worker does (with the
+        # mail settings it was started with).
+        work_along = not issue_deliveries_send.get_backend().supports_defer
         while Delivery.objects.filter(issue=issue, state__in=open_states).exists():
             issue.refresh_from_db()
             if issue.status != Issue.Status.SENDING:
                 break
             if time.monotonic() > deadline:
                 raise CommandError("Timed out; sending goes on in the worker.")
-            # Work along: a worker may not be running (or the backend is immediate).
-            deliveries_send(issue_id=issue.pk, max_seconds=5)
+            if work_along:
+                deliveries_send(issue_id=issue.pk, max_seconds=5)
+            else:
+                time.sleep(1)
         issue.refresh_from_db()
         report = delivery_report(issue)
         for state, count in sorted(report["totals"].items()):
