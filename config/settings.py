@@ -302,6 +302,9 @@ NEWSLETTER_SIGNUPS_PER_IP = int(env("NEWSLETTER_SIGNUPS_PER_IP", "10"))
 NEWSLETTER_MAILS_PER_ADDRESS = int(env("NEWSLETTER_MAILS_PER_ADDRESS", "3"))
 # A scheduled issue more than this many hours overdue waits for a coordinator.
 NEWSLETTER_OVERDUE_HOURS = float(env("NEWSLETTER_OVERDUE_HOURS", "6"))
+# Suggestions ticked in a new issue (the newest; agency news first). About 30 items
+# make a ~30 KB edition; ~90 reach Gmail's clipping limit.
+NEWSLETTER_SUGGESTED_ITEMS = int(env("NEWSLETTER_SUGGESTED_ITEMS", "30"))
 # Gmail clips a message above ~102 KB and hides the footer (unsubscribe, imprint).
 NEWSLETTER_HTML_WARN_BYTES = int(env("NEWSLETTER_HTML_WARN_BYTES", str(100 * 1024)))
 # Token for POST /api/newsletter/bounces (bounce and complaint reports); empty = off.

@@ -316,10 +316,14 @@ class ComposeView(WagtailAdminTemplateMixin, TemplateView):
 
     def _context(self, form, since):
         groups = selectors.suggestions(since=since)
+        ticked = selectors.suggestions_tick(
+            groups, limit=settings.NEWSLETTER_SUGGESTED_ITEMS
+        )
         return self.get_context_data(
             form=form,
             since=since,
             groups=groups,
+            ticked=ticked,
             count=sum(
                 len(group[key])
                 for group in groups

@@ -3,7 +3,7 @@ which edition, and how sending is going.
 """
 
 from collections import Counter, OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
@@ -69,6 +69,26 @@ def suggestions(*, since: datetime | None) -> list[dict]:
         if any(g[k] for k in ("offers", "responsibilities", "news"))
     ]
     return result
+
+
+def suggestions_tick(groups: list[dict], *, limit: int) -> int:
+    """Mark at most ``limit`` suggestions ``ticked`` (approved agency news first, then
+    what changed last): a first issue would otherwise hold everything ever published
+    and far exceed the size mail clients show. Returns how many are ticked.
+    """
+    oldest = datetime.min.replace(tzinfo=UTC)
+    candidates = []
+    for group in groups:
+        for item in group["news"]:
+            candidates.append((1, item.updated_at or oldest, item))
+        for offer in group["offers"]:
+            candidates.append((0, offer.last_published_at or oldest, offer))
+        for rule in group["responsibilities"]:
+            candidates.append((0, rule.updated_at or oldest, rule))
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    for position, (_news, _when, obj) in enumerate(candidates):
+        obj.ticked = position < limit
+    return min(limit, len(candidates))
 
 
 def issue_coverage(issue: Issue) -> tuple[set[int], set[int] | None]:

@@ -456,13 +456,14 @@ def issue_compose(
     user=None,
 ):
     """A draft issue holding the suggested items (or the ones given), grouped by
-    topic in the order the suggestions list them.
+    topic in the order the suggestions list them. Without a choice, the
+    NEWSLETTER_SUGGESTED_ITEMS newest suggestions (agency news first).
 
     ``since`` None means "since the last sent issue" (everything for the first).
     Raises NewsletterError for an empty subject.
     """
     from .models import Issue, IssueItem
-    from .selectors import last_sent_at, suggestions
+    from .selectors import last_sent_at, suggestions, suggestions_tick
 
     subject = (subject or "").strip()
     if not subject:
@@ -470,6 +471,13 @@ def issue_compose(
     if since is None:
         since = last_sent_at()
     groups = suggestions(since=since)
+    if offers is None and responsibilities is None and news is None:
+        suggestions_tick(groups, limit=settings.NEWSLETTER_SUGGESTED_ITEMS)
+        offers = [o for g in groups for o in g["offers"] if o.ticked]
+        responsibilities = [
+            r for g in groups for r in g["responsibilities"] if r.ticked
+        ]
+        news = [n for g in groups for n in g["news"] if n.ticked]
     chosen: dict[str, set[int] | None] = {
         "offer": None if offers is None else {o.pk for o in offers},
         "responsibility": (

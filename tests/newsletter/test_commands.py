@@ -171,3 +171,21 @@ def test_no_address_in_any_log_line(caplog, issue, django_capture_on_commit_call
     for address in addresses:
         assert address not in caplog.text
         assert address.split("@")[0] not in caplog.text
+
+
+def test_compose_without_a_choice_takes_the_newest_suggestions_only(
+    agency, topic, settings
+):
+    settings.NEWSLETTER_SUGGESTED_ITEMS = 3
+    now = timezone.now()
+    for n in range(6):
+        offer = published_offer(
+            agency, slug=f"o{n}", texts={"title": {"de": f"Angebot {n}"}}
+        )
+        offer.last_published_at = now - timedelta(hours=n)
+        offer.save(update_fields=["last_published_at"])
+
+    output = run("newsletter_compose", "--subject", "Neues")
+
+    issue = Issue.objects.get(pk=int(output.strip().splitlines()[-1]))
+    assert sorted(item.offer.slug for item in issue.items.all()) == ["o0", "o1", "o2"]
