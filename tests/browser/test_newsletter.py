@@ -97,6 +97,7 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     admin.fill("input[name=subject]", "Neues aus dem Landkreis")
     admin.get_by_role("button", name=re.compile("draft issue", re.I)).click()
     admin.wait_for_load_state()
+    screenshot(admin, "newsletter-admin-edit")
     issue = Issue.objects.get()
     assert issue.items.count() == 2  # both offers of the region are new
     admin.goto(f"{live_server.url}/admin/newsletter/issues/{issue.pk}/send/")

@@ -310,3 +310,21 @@ def test_test_send_reaches_given_addresses_only(issue):
     assert [m.to for m in mail.outbox] == [["probe@example.org"]]
     assert mail.outbox[0].subject.endswith("الجديد في نوفمبر")
     assert Delivery.objects.count() == 0
+
+
+def test_a_schedule_is_a_deferred_task_in_the_database_backend(
+    issue, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    subscriber_make("s@example.org")
+    at = timezone.now() + timedelta(hours=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.issue_schedule(issue=issue, at=at)
+
+    # (Wagtail queues its own index tasks for the page fixtures too.)
+    task = DBTaskResult.objects.get(task_path__endswith="issue_start_scheduled")
+    assert task.run_after == at
+    assert task.args_kwargs["args"] == [issue.pk]
