@@ -230,10 +230,45 @@ def _enqueue(task, *args, run_after: datetime | None = None):
 
 
 def workers_start(issue_id: int) -> None:
+    """Enqueue the sending tasks, and a watch that restarts them if they die."""
     from .tasks import issue_deliveries_send
 
     for _n in range(max(1, settings.NEWSLETTER_WORKERS)):
         _enqueue(issue_deliveries_send, issue_id)
+    _watch_later(issue_id)
+
+
+def _watch_later(issue_id: int) -> None:
+    from .tasks import issue_watch
+
+    at = timezone.now() + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
+    _enqueue(issue_watch, issue_id, run_after=at)
+
+
+def issue_watch(issue_id: int) -> str:
+    """While an issue is sending: if no worker holds its rows any more (a worker
+    process was killed, and its task will never finish), start workers again.
+
+    Runs every NEWSLETTER_CLAIM_SECONDS as a deferred task; after a restart of the
+    worker processes it is what picks the issue up again.
+    """
+    if _issue_status(issue_id) != Status.SENDING:
+        return "not sending"
+    now = timezone.now()
+    rows = Delivery.objects.filter(issue_id=issue_id)
+    working = rows.filter(state=State.SENDING, claimed_until__gte=now).exists()
+    waiting = rows.filter(
+        Q(state=State.QUEUED, next_attempt_at__isnull=True)
+        | Q(state=State.QUEUED, next_attempt_at__lte=now)
+        | Q(state=State.SENDING, claimed_until__lt=now)
+    ).exists()
+    if waiting and not working:
+        log.warning("newsletter issue %s: no worker was sending; restarted", issue_id)
+        workers_start(issue_id)  # also watches again
+        return "restarted"
+    if not _issue_finish_if_done(issue_id):
+        _watch_later(issue_id)
+    return "watching"
 
 
 # --- the worker -----------------------------------------------------------------------

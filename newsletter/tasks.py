@@ -37,3 +37,13 @@ def issue_start_scheduled(issue_id: int) -> str:
     from .sending import scheduled_start_due
 
     return scheduled_start_due(issue_id)
+
+
+@task()
+def issue_watch(issue_id: int) -> str:
+    """Restart the sending of an issue whose workers died (runs every few minutes
+    while it is sending).
+    """
+    from .sending import issue_watch as watch
+
+    return watch(issue_id)

@@ -13,6 +13,7 @@ from newsletter.sending import (
     issue_resume,
     issue_send_start,
     scheduled_issues_start,
+    workers_start,
 )
 from newsletter.services import NewsletterError
 from newsletter.tasks import issue_deliveries_send
@@ -68,6 +69,10 @@ class Command(BaseCommand):
             elif issue.status in {Issue.Status.DRAFT, Issue.Status.SCHEDULED}:
                 count = issue_send_start(issue=issue, confirm_overdue=confirm_overdue)
                 self.stdout.write(f"Issue {issue.pk}: {count} deliveries queued.")
+            elif issue.status == Issue.Status.SENDING:
+                # Safe to run beside live workers; picks up after dead ones.
+                workers_start(issue.pk)
+                self.stdout.write(f"Issue {issue.pk} is sending; workers started.")
             elif not wait:
                 raise CommandError(f"Issue {issue.pk} is {issue.status}.")
         except (ScheduleOverdue, NewsletterError, RenderError) as error:
