@@ -730,6 +730,10 @@ class SubscriberInspectView(generic.InspectView):
             if user.has_perm("newsletter.delete_subscriber")
             else "",
             events=self.object.consent_events.select_related("consent_text"),
+            # For support questions ("did my mail go out?"): newest first.
+            deliveries=self.object.deliveries.select_related("issue").order_by("-pk")[
+                :50
+            ],
             **kwargs,
         )
 

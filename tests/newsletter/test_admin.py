@@ -555,6 +555,28 @@ def test_subscriber_detail_offers_export_and_erase(client, world):
     assert f"/admin/newsletter/subscribers/erase/{subscriber.pk}/" in body
 
 
+def test_subscriber_detail_lists_their_deliveries_for_support(client, world):
+    from newsletter.models import Delivery
+
+    login(client, world, "coordinator")
+    subscriber = world["subscriber"]
+    Delivery.objects.create(
+        issue=world["issue"],
+        subscriber=subscriber,
+        email_hash=subscriber.email_hash,
+        language="ar",
+        state=Delivery.State.FAILED,
+        attempts=5,
+        last_error="SMTPServerDisconnected",
+        message_id="<nl-1-abc@wegweiser.example>",
+    )
+    body = client.get(
+        f"/admin/newsletter/subscribers/inspect/{subscriber.pk}/"
+    ).content.decode()
+    assert "&lt;nl-1-abc@wegweiser.example&gt;" in body
+    assert "SMTPServerDisconnected" in body
+
+
 def test_menu_suppressions_and_history_render(client, world):
     login(client, world, "coordinator")
     issue = world["issue"]
