@@ -268,6 +268,9 @@ elif env("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "wegweiser@localhost")
+# Seconds an SMTP exchange may hang before it counts as failed (well below the
+# newsletter's NEWSLETTER_CLAIM_SECONDS / 3, so a stuck server never costs a claim).
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 
 # --- Newsletter (see newsletter/) ---------------------------------------------------
 # Absolute links in mails and the List-Unsubscribe header start with this address.

@@ -287,7 +287,11 @@ class ComposeView(WagtailAdminTemplateMixin, TemplateView):
             return self.render_to_response(self._context(form, since), status=400)
         since = since_from_day(form.cleaned_data["since"], selectors.last_sent_at())
         chosen = {
-            key: [int(pk) for pk in request.POST.getlist(key) if pk.isdigit()]
+            key: [
+                int(pk)
+                for pk in request.POST.getlist(key)
+                if pk.isascii() and pk.isdigit() and len(pk) < 19
+            ]
             for key in ("offer", "responsibility", "news")
         }
         try:

@@ -1,6 +1,7 @@
 """Demo subscribers for `seed_demo --subscribers N` (demos and benchmarks)."""
 
 import random
+import re
 import uuid
 
 from django.conf import settings
@@ -28,7 +29,14 @@ def subscribers_seed(*, count: int, seed: int = 8) -> int:
     weights = [10, 5, 14, 10, 12, 6, 6, 4, 3, 3, 3][: len(codes)]
     topics = list(Topic.objects.values_list("pk", flat=True))
     districts = list(District.objects.values_list("pk", flat=True))
-    taken = Subscriber.objects.filter(email__startswith="demo-").count()
+    numbers = [
+        int(match.group(1))
+        for email in Subscriber.objects.filter(email__startswith="demo-").values_list(
+            "email", flat=True
+        )
+        if (match := re.fullmatch(r"demo-(\d+)@example\.org", email))
+    ]
+    taken = max(numbers) + 1 if numbers else 0
     now = timezone.now()
     consent = {code: consent_text_current(language=code) for code in codes}
     added = 0

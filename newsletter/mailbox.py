@@ -127,12 +127,8 @@ class MailboxHandler:
         name = self.store.add(
             content, mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos)
         )
-        logger.info(
-            "Mailbox: %s from %s to %s",
-            name,
-            envelope.mail_from,
-            ", ".join(envelope.rcpt_tos),
-        )
+        # No addresses in logs, not even here: the admin page shows them.
+        logger.info("Mailbox: %s for %d recipient(s)", name, len(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 

@@ -1,4 +1,8 @@
-"""Single mails to one subscriber: confirmation and "you are already subscribed"."""
+"""Single mails to one subscriber: confirmation, "you are already subscribed",
+and their data (export).
+"""
+
+import json
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -8,7 +12,7 @@ from django.utils import translation
 from . import links
 from .models import Subscriber
 
-KINDS = ("confirm", "already_subscribed")
+KINDS = ("confirm", "already_subscribed", "export")
 
 
 def subscriber_mail_build(
@@ -40,4 +44,11 @@ def subscriber_mail_build(
         headers={"Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(html, "text/html")
+    if kind == "export":
+        from .services import subscriber_export
+
+        data = json.dumps(
+            subscriber_export(subscriber=subscriber), ensure_ascii=False, indent=2
+        )
+        message.attach("wegweiser-newsletter-data.json", data, "application/json")
     return message

@@ -230,6 +230,7 @@ def edition_content(
         ordered.append(groups[None])
     items = [item for group in ordered for item in group["items"]]
     subject, subject_lang = _localized(issue, "subject", language)
+    subject = " ".join(subject.split())  # a mail header: never a line break in it
     intro, intro_lang = _localized(issue, "intro", language)
     return {
         "version": CONTENT_VERSION,

@@ -91,16 +91,20 @@ def suggestions_tick(groups: list[dict], *, limit: int) -> int:
     return min(limit, len(candidates))
 
 
-def issue_coverage(issue: Issue) -> tuple[set[int], set[int] | None]:
-    """(topic ids, district ids) the issue's items are about; district ids None when
-    an item concerns the whole region (or no item names a place).
+def issue_coverage(issue: Issue) -> tuple[set[int] | None, set[int] | None]:
+    """(topic ids, district ids) the issue's items are about. Topic ids None when an
+    item has no topic (news for everyone); district ids None when an item concerns
+    the whole region (or no item names a place).
     """
     topics: set[int] = set()
     districts: set[int] = set()
     region_wide = False
+    for_everyone = False
     for item in issue.items.select_related("offer", "responsibility", "news"):
         if item.offer_id:
-            topics.update(item.offer.topics.values_list("pk", flat=True))
+            offer_topics = set(item.offer.topics.values_list("pk", flat=True))
+            for_everyone = for_everyone or not offer_topics
+            topics.update(offer_topics)
             places = set(
                 item.offer.contact_points.exclude(district=None).values_list(
                     "district_id", flat=True
@@ -118,13 +122,16 @@ def issue_coverage(issue: Issue) -> tuple[set[int], set[int] | None]:
         elif item.news_id:
             if item.news.topic_id:
                 topics.add(item.news.topic_id)
+            else:
+                for_everyone = True
             if item.news.district_id:
                 districts.add(item.news.district_id)
             else:
                 region_wide = True
+    topic_ids = None if for_everyone else topics
     if region_wide or not districts:
-        return topics, None
-    return topics, districts
+        return topic_ids, None
+    return topic_ids, districts
 
 
 def audience(issue: Issue) -> QuerySet[Subscriber]:
@@ -136,12 +143,15 @@ def audience(issue: Issue) -> QuerySet[Subscriber]:
         topic_count=Count("topics", distinct=True),
         district_count=Count("districts", distinct=True),
     )
-    topic_match = Q(topic_count=0) | Q(
-        pk__in=Subscriber.topics.through.objects.filter(topic_id__in=topics).values(
-            "subscriber_id"
+    if topics is not None:
+        subscribers = subscribers.filter(
+            Q(topic_count=0)
+            | Q(
+                pk__in=Subscriber.topics.through.objects.filter(
+                    topic_id__in=topics
+                ).values("subscriber_id")
+            )
         )
-    )
-    subscribers = subscribers.filter(topic_match)
     if districts is not None:
         subscribers = subscribers.filter(
             Q(district_count=0)

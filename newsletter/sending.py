@@ -13,7 +13,7 @@ import re
 import smtplib
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formatdate, parseaddr
 
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from . import links
 from .models import Delivery, Edition, Issue, Subscriber, Suppression
-from .rendering import edition_render, editions_render, personalize
+from .rendering import RenderError, edition_render, editions_render, personalize
 from .selectors import audience, edition_for
 from .services import NewsletterError
 
@@ -56,9 +56,8 @@ def message_id(issue: Issue, subscriber: Subscriber) -> str:
     return f"<nl-{issue.pk}-{subscriber.uuid.hex}@{_mail_domain()}>"
 
 
-def editions_freeze(issue: Issue) -> list[Edition]:
-    """Render every edition once and store it as sent (raises RenderError)."""
-    rendered = editions_render(issue=issue, languages=issue.edition_languages())
+def editions_store(issue: Issue, rendered: list) -> list[Edition]:
+    """Store the rendered editions as the ones sent (replacing earlier ones)."""
     Edition.objects.filter(issue=issue).delete()
     return Edition.objects.bulk_create(
         Edition(
@@ -106,6 +105,24 @@ def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
     )
 
 
+def _startable(issue: Issue, *, confirm_overdue: bool) -> None:
+    if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
+        raise NewsletterError(
+            _("This issue is %(status)s and cannot be started again.")
+            % {"status": issue.get_status_display()}
+        )
+    if not issue.items.exists():
+        raise NewsletterError(_("Add at least one item before sending."))
+    if is_overdue(issue) and not confirm_overdue:
+        raise ScheduleOverdue(
+            _(
+                "This issue was scheduled for %(when)s, long ago. Confirm that "
+                "it should still go out."
+            )
+            % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
+        )
+
+
 def issue_send_start(*, issue: Issue, confirm_overdue: bool = False) -> int:
     """Freeze the editions, queue one delivery per recipient and start the workers.
 
@@ -113,24 +130,14 @@ def issue_send_start(*, issue: Issue, confirm_overdue: bool = False) -> int:
     has no items or was sent already, ScheduleOverdue for a schedule far in the past
     (unless ``confirm_overdue``), RenderError when an edition does not render.
     """
+    _startable(issue, confirm_overdue=confirm_overdue)
+    # Rendered before the write transaction: on SQLite that transaction blocks every
+    # other writer (sign-ups, editors) while it lasts.
+    rendered = editions_render(issue=issue, languages=issue.edition_languages())
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
-        if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
-            raise NewsletterError(
-                _("This issue is %(status)s and cannot be started again.")
-                % {"status": issue.get_status_display()}
-            )
-        if not issue.items.exists():
-            raise NewsletterError(_("Add at least one item before sending."))
-        if is_overdue(issue) and not confirm_overdue:
-            raise ScheduleOverdue(
-                _(
-                    "This issue was scheduled for %(when)s, long ago. Confirm that "
-                    "it should still go out."
-                )
-                % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
-            )
-        editions_freeze(issue)
+        _startable(issue, confirm_overdue=confirm_overdue)  # still, now locked
+        editions_store(issue, rendered)
         count = deliveries_create(issue)
         issue.status = Status.SENDING
         issue.started_at = timezone.now()
@@ -192,7 +199,18 @@ def scheduled_start_due(issue_id: int) -> str:
         issue.save(update_fields=["status", "stop_reason"])
         coordinators_notify(issue, issue.stop_reason)
         return "overdue"
-    issue_send_start(issue=issue, confirm_overdue=True)
+    try:
+        issue_send_start(issue=issue, confirm_overdue=True)
+    except (NewsletterError, RenderError) as error:
+        # Nobody watches a scheduled start: put it back and tell the coordinators.
+        Issue.objects.filter(pk=issue.pk, status=Status.SCHEDULED).update(
+            status=Status.DRAFT,
+            stop_reason=_("Not sent at the scheduled time: %(error)s")
+            % {"error": error},
+        )
+        issue.refresh_from_db()
+        coordinators_notify(issue, issue.stop_reason)
+        return "failed"
     return "started"
 
 
@@ -280,8 +298,9 @@ class WorkerResult:
     failed: int = 0
     suppressed: int = 0
     retried: int = 0
+    # Rows another worker took over because this one was too slow to renew its claim.
+    lost: int = 0
     stopped: str = ""
-    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -289,6 +308,7 @@ class WorkerResult:
             "failed": self.failed,
             "suppressed": self.suppressed,
             "retried": self.retried,
+            "lost": self.lost,
             "stopped": self.stopped,
         }
 
@@ -324,11 +344,14 @@ def deliveries_claim(*, issue_id: int, claim: uuid.UUID, limit: int) -> list[Del
     )
 
 
-def _claim_renew(claim: uuid.UUID) -> None:
+def _claim_renew(claim: uuid.UUID) -> set[int]:
+    """Extend this worker's claim; returns the rows it still holds (a row whose
+    claim ran out may have been taken over by another worker meanwhile).
+    """
     until = timezone.now() + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
-    Delivery.objects.filter(claim=claim, state=State.SENDING).update(
-        claimed_until=until
-    )
+    held = Delivery.objects.filter(claim=claim, state=State.SENDING)
+    held.update(claimed_until=until)
+    return set(held.values_list("pk", flat=True))
 
 
 def _claim_release(claim: uuid.UUID) -> None:
@@ -343,7 +366,7 @@ def _finish(delivery: Delivery, claim: uuid.UUID, **fields) -> None:
     )
 
 
-def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> None:
+def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> bool:
     """``_finish(state=SENT, …)`` in one plain statement: it runs once per message,
     where the ORM's query building would cost a fifth of the time SMTP takes.
     """
@@ -365,6 +388,7 @@ def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> None:
     ]
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _smtp_send(
@@ -378,7 +402,8 @@ def _smtp_send(
     """Send one delivery on the open connection; raises SMTP and socket errors.
 
     With the SMTP backend the prepared bytes go straight to its connection (address
-    and bytes are checked already); other backends get a full message.
+    and bytes are checked already); other backends (console, file, locmem) get a
+    message built the usual way.
     """
     if isinstance(smtp, SMTPBackend):
         raw = edition.raw_for(delivery=delivery, subscriber=subscriber)
@@ -386,7 +411,13 @@ def _smtp_send(
         if raw is not None and connection is not None:
             connection.sendmail(sender, [subscriber.email], raw)
             return
-    smtp.send_messages([edition.message(delivery=delivery, subscriber=subscriber)])
+    smtp.send_messages(
+        [
+            delivery_message(
+                delivery=delivery, edition=edition.edition, subscriber=subscriber
+            )
+        ]
+    )
 
 
 def _receiving(subscriber: Subscriber, suppressed: set[str]) -> bool:
@@ -452,25 +483,6 @@ def _headers(*, message_id: str, unsubscribe: str, mailto: str, **more) -> dict:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         **more,
     }
-
-
-class _RawMessage:
-    """What Django's mail backends need from ``EmailMessage.message()``."""
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-
-    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
-        return self.raw if linesep == "\r\n" else self.raw.replace(b"\r\n", b"\n")
-
-
-class _PreparedMessage(EmailMultiAlternatives):
-    """A delivery whose MIME bytes come from its edition's prepared template."""
-
-    raw: bytes = b""
-
-    def message(self, *args, **kwargs):
-        return _RawMessage(self.raw)
 
 
 # An address we can put into the prepared bytes as it is (anything else, e.g. an
@@ -567,51 +579,6 @@ class PreparedEdition:
             for n, piece in enumerate(self.segments)
         )
 
-    def message(
-        self, *, delivery: Delivery, subscriber: Subscriber
-    ) -> EmailMultiAlternatives:
-        """The message for any mail backend (the prepared bytes where possible)."""
-        raw = self.raw_for(delivery=delivery, subscriber=subscriber)
-        if raw is None:
-            return delivery_message(
-                delivery=delivery, edition=self.edition, subscriber=subscriber
-            )
-        preferences, unsubscribe, mailto = self.links.for_subscriber(subscriber)
-        message = _PreparedMessage(
-            subject=self.edition.subject,
-            body=personalize(
-                self.edition.text,
-                preferences_url=preferences,
-                unsubscribe_url=unsubscribe,
-            ),
-            from_email=settings.NEWSLETTER_FROM_EMAIL,
-            to=[subscriber.email],
-            headers=_headers(
-                message_id=delivery.message_id, unsubscribe=unsubscribe, mailto=mailto
-            ),
-        )
-        message.attach_alternative(
-            personalize(
-                self.edition.html,
-                preferences_url=preferences,
-                unsubscribe_url=unsubscribe,
-            ),
-            "text/html",
-        )
-        message.raw = raw
-        return message
-
-
-def _smtp_code(error: Exception, address: str) -> int | None:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = error.recipients.get(address) or next(
-            iter(error.recipients.values()), None
-        )
-        return refused[0] if refused else None
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code
-    return None
-
 
 def _issue_status(issue_id: int) -> str | None:
     return Issue.objects.filter(pk=issue_id).values_list("status", flat=True).first()
@@ -655,14 +622,22 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
                     email_hash__in=[d.email_hash for d in batch]
                 ).values_list("email_hash", flat=True)
             )
-            renew_at = time.monotonic() + settings.NEWSLETTER_CLAIM_SECONDS / 3
-            for position, delivery in enumerate(batch):
-                if position and position % 50 == 0:
+            lease = settings.NEWSLETTER_CLAIM_SECONDS
+            renew_at = time.monotonic() + lease / 3
+            check_at = time.monotonic() + 1
+            held = {delivery.pk for delivery in batch}
+            for delivery in batch:
+                if time.monotonic() > check_at:  # a pause takes effect within ~1 s
+                    check_at = time.monotonic() + 1
                     if _issue_status(issue_id) != Status.SENDING:
+                        result.stopped = "paused"
                         break
                 if time.monotonic() > renew_at:
-                    _claim_renew(claim)
-                    renew_at = time.monotonic() + settings.NEWSLETTER_CLAIM_SECONDS / 3
+                    held = _claim_renew(claim)
+                    renew_at = time.monotonic() + lease / 3
+                if delivery.pk not in held:
+                    result.lost += 1  # our claim ran out; another worker has it
+                    continue
                 subscriber = delivery.subscriber
                 if subscriber is None or not _receiving(subscriber, suppressed):
                     _finish(delivery, claim, state=State.SUPPRESSED)
@@ -689,16 +664,34 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
                     if smtp is not None:
                         smtp.close()
                     smtp = None
+                    kind = _failure_kind(error)
+                    _failure(delivery, claim, error, kind, result)
                     consecutive_errors += 1
-                    _failure(delivery, claim, error, subscriber, result)
+                    if kind == SERVER_REFUSED:
+                        _stop(issue_id, _server_refused_reason(error))
+                        result.stopped = "errors"
+                        break
                     if consecutive_errors >= settings.NEWSLETTER_STOP_AFTER_ERRORS:
-                        _stop(issue_id, error, consecutive_errors)
+                        _stop(issue_id, _repeated_reason(error, consecutive_errors))
                         result.stopped = "errors"
                         break
                     continue
+                except Exception as error:
+                    # Our bug, not the mail server's: stop the issue and say so
+                    # rather than letting every restarted worker fail the same way.
+                    _claim_release(claim)
+                    _stop(issue_id, _unexpected_reason(error))
+                    log.exception("newsletter issue %s: unexpected error", issue_id)
+                    raise
                 consecutive_errors = 0
-                _mark_sent(delivery, claim)
-                result.sent += 1
+                if _mark_sent(delivery, claim):
+                    result.sent += 1
+                else:
+                    result.lost += 1
+                    log.warning(
+                        "newsletter delivery %s was sent after its claim ran out",
+                        delivery.pk,
+                    )
             _claim_release(claim)
             if result.stopped:
                 break
@@ -709,25 +702,68 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
     return result
 
 
+RECIPIENT_REFUSED = "recipient"  # this address does not exist: fail and suppress
+TEMPORARY = "temporary"  # try this message again later
+SERVER_REFUSED = "server"  # the server refuses us (login, sender, content): stop
+
+
+def _failure_kind(error: Exception) -> str:
+    """What an SMTP error means for this delivery and the issue.
+
+    Only a 5xx refusal of the recipient with a mailbox status (5.1.x, or a bare
+    550/551/553) is a hard bounce. A 5xx for the sender, the login or the message
+    is the same for every recipient: sending stops for the coordinator to fix it,
+    and the row waits (a relay misconfiguration must not suppress subscribers).
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()), (None, b""))
+        detail = text.decode("ascii", "replace") if isinstance(text, bytes) else text
+        if code is None or not 500 <= code < 600:
+            return TEMPORARY
+        if detail.startswith("5.1.") or (
+            code in (550, 551, 553) and not re.match(r"5\.\d+\.\d+", detail)
+        ):
+            return RECIPIENT_REFUSED
+        return TEMPORARY  # e.g. 5.7.1 policy: retried, counts towards stopping
+    if isinstance(
+        error,
+        smtplib.SMTPSenderRefused
+        | smtplib.SMTPAuthenticationError
+        | smtplib.SMTPNotSupportedError
+        | smtplib.SMTPHeloError,
+    ):
+        return SERVER_REFUSED
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+        return SERVER_REFUSED
+    return TEMPORARY
+
+
 def _failure(
     delivery: Delivery,
     claim: uuid.UUID,
     error: Exception,
-    subscriber: Subscriber,
+    kind: str,
     result: WorkerResult,
 ) -> None:
-    code = _smtp_code(error, subscriber.email)
+    code = (
+        next(iter(error.recipients.values()), (None, b""))[0]
+        if isinstance(error, smtplib.SMTPRecipientsRefused)
+        else getattr(error, "smtp_code", None)
+    )
     # The error text may quote the address: keep only the class and the code.
     text = f"{type(error).__name__} {code or ''}".strip()
     attempts = delivery.attempts + 1
-    if code is not None and 500 <= code < 600:
+    if kind == RECIPIENT_REFUSED:
         _finish(delivery, claim, state=State.FAILED, attempts=attempts, last_error=text)
-        if isinstance(error, smtplib.SMTPRecipientsRefused):
-            Suppression.objects.get_or_create(
-                email_hash=delivery.email_hash,
-                defaults={"reason": Suppression.Reason.HARD_BOUNCE, "note": text},
-            )
+        Suppression.objects.get_or_create(
+            email_hash=delivery.email_hash,
+            defaults={"reason": Suppression.Reason.HARD_BOUNCE, "note": text},
+        )
         result.failed += 1
+    elif kind == SERVER_REFUSED:
+        # Not this recipient's fault: the row waits, the attempt does not count.
+        _finish(delivery, claim, state=State.QUEUED, last_error=text)
+        result.retried += 1
     elif attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
         _finish(delivery, claim, state=State.FAILED, attempts=attempts, last_error=text)
         result.failed += 1
@@ -768,11 +804,33 @@ def _wait_for_retries(issue_id: int) -> bool:
     return False
 
 
-def _stop(issue_id: int, error: Exception, count: int) -> None:
-    reason = _(
+def _repeated_reason(error: Exception, count: int) -> str:
+    return _(
         "Sending stopped after %(count)s failures in a row (last: %(error)s). "
         "Check the mail server, then resume."
-    ) % {"count": count, "error": type(error).__name__}
+    ) % {"count": count, "error": _error_name(error)}
+
+
+def _server_refused_reason(error: Exception) -> str:
+    return _(
+        "Sending stopped: the mail server refuses our messages (%(error)s), not a "
+        "recipient. Check the mail settings (login, sender address), then resume."
+    ) % {"error": _error_name(error)}
+
+
+def _unexpected_reason(error: Exception) -> str:
+    return _(
+        "Sending stopped after an unexpected error (%(error)s). Tell the technical "
+        "team; resume when it is fixed."
+    ) % {"error": type(error).__name__}
+
+
+def _error_name(error: Exception) -> str:
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__
+
+
+def _stop(issue_id: int, reason: str) -> None:
     stopped = Issue.objects.filter(pk=issue_id, status=Status.SENDING).update(
         status=Status.STOPPED, stop_reason=reason
     )

@@ -4,11 +4,13 @@ withdrawal, erasure, bounces. Views turn the exceptions into messages.
 
 import ipaddress
 import logging
+import re
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -212,10 +214,10 @@ def subscriber_confirm(*, token: str, ip: str | None) -> tuple[Subscriber, bool]
         subscriber.unsubscribed_at = None
         subscriber.soft_bounces = 0
         subscriber.save()
-        # Fresh, proven consent lifts an earlier complaint or soft-bounce stop.
-        Suppression.objects.filter(
-            email_hash=subscriber.email_hash,
-            reason__in=[Suppression.Reason.COMPLAINT, Suppression.Reason.SOFT_BOUNCES],
+        # Fresh, proven consent (the mail arrived, its link was used) lifts an
+        # earlier bounce or complaint stop; a coordinator's manual one stays.
+        Suppression.objects.filter(email_hash=subscriber.email_hash).exclude(
+            reason=Suppression.Reason.MANUAL
         ).delete()
         _event(
             subscriber,
@@ -351,6 +353,22 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
     }
 
 
+def subscriber_export_send(*, subscriber: Subscriber) -> bool:
+    """Mail the subscriber their data (GDPR Art. 15/20) as a JSON attachment.
+
+    By mail, not as a download: the preference link travels in every newsletter
+    and may be forwarded; the data goes only to the address itself. False when the
+    address had its mails for today (NEWSLETTER_MAILS_PER_ADDRESS).
+    """
+    from .tasks import subscriber_mail_send
+
+    if not _mail_allowed(subscriber):
+        return False
+    pk = subscriber.pk
+    transaction.on_commit(lambda: subscriber_mail_send.enqueue(pk, "export"))
+    return True
+
+
 def subscriber_erase(*, subscriber: Subscriber) -> None:
     """Delete the subscriber (GDPR Art. 17): no row keeps the address afterwards.
 
@@ -389,9 +407,19 @@ class Bounce:
     KINDS = (HARD, SOFT, COMPLAINT)
 
 
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+
+
+def note_clean(note: str) -> str:
+    """A bounce note without addresses (reports quote the recipient), at most 300
+    characters: notes outlive an erasure.
+    """
+    return _ADDRESS_IN_TEXT.sub("[address]", note or "")[:300]
+
+
 def suppress(*, address_hash: str, reason: str, note: str = "") -> None:
     Suppression.objects.get_or_create(
-        email_hash=address_hash, defaults={"reason": reason, "note": note[:300]}
+        email_hash=address_hash, defaults={"reason": reason, "note": note_clean(note)}
     )
 
 
@@ -421,8 +449,10 @@ def bounce_record(
         if kind == Bounce.SOFT:
             if subscriber is None:
                 return "unknown"
-            subscriber.soft_bounces += 1
-            subscriber.save(update_fields=["soft_bounces"])
+            Subscriber.objects.filter(pk=subscriber.pk).update(
+                soft_bounces=F("soft_bounces") + 1
+            )
+            subscriber.refresh_from_db(fields=["soft_bounces"])
             if subscriber.soft_bounces < settings.NEWSLETTER_SOFT_BOUNCE_LIMIT:
                 return "counted"
             reason = Suppression.Reason.SOFT_BOUNCES
@@ -438,7 +468,7 @@ def bounce_record(
                 subscriber,
                 ConsentEvent.Kind.SUPPRESSED,
                 source=reason,
-                details={"note": note[:300]} if note else {},
+                details={"note": note_clean(note)} if note else {},
             )
     return "suppressed"
 

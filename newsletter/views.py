@@ -42,6 +42,14 @@ def _language() -> str:
 
 
 def _ip(request) -> str | None:
+    """The reader's address: behind our HTTPS proxy (BEHIND_HTTPS_PROXY) the last
+    X-Forwarded-For entry, the one our proxy added; else the connection's.
+    """
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -248,17 +256,6 @@ def _preferences_page(request, subscriber, form=None, *, status=200, **extra):
     )
 
 
-def _export(subscriber: Subscriber):
-    response = JsonResponse(
-        services.subscriber_export(subscriber=subscriber),
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
-    )
-    response["Content-Disposition"] = (
-        'attachment; filename="wegweiser-newsletter-data.json"'
-    )
-    return response
-
-
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -277,7 +274,17 @@ def preferences(request, token: str):
         )
     action = data.get("action")
     if action == "export":
-        return _export(subscriber)
+        sent = services.subscriber_export_send(subscriber=subscriber)
+        return _preferences_page(
+            request,
+            subscriber,
+            export_message=_(
+                "We are sending your data to your email address. It arrives in a "
+                "few minutes."
+            )
+            if sent
+            else _("We already sent you several emails today. Try again tomorrow."),
+        )
     if action == "erase":
         if data.get("erase_confirm") != "yes":
             return _preferences_page(

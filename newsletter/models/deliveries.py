@@ -83,7 +83,7 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claim = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)

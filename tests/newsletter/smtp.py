@@ -32,10 +32,19 @@ class Handler:
     received: list[Received] = field(default_factory=list)
     # address -> SMTP answer for RCPT TO (e.g. "550 5.1.1 no such user")
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    # answer MAIL FROM with this (e.g. "553 5.7.1 Sender not allowed")
+    refuse_mail_from: str = ""
     # answer DATA with this (e.g. "451 4.3.0 try later") for the next N messages
     fail_data: str = ""
     fail_data_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_mail_from:
+            return self.refuse_mail_from
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.refuse_rcpt.get(address.lower())

@@ -189,3 +189,31 @@ def test_compose_without_a_choice_takes_the_newest_suggestions_only(
 
     issue = Issue.objects.get(pk=int(output.strip().splitlines()[-1]))
     assert sorted(item.offer.slug for item in issue.items.all()) == ["o0", "o1", "o2"]
+
+
+def test_a_mail_to_the_mailto_unsubscribe_address_unsubscribes(tmp_path, issue, smtp):
+    from email.message import EmailMessage
+    from urllib.parse import unquote
+
+    from newsletter import sending
+
+    subscriber = subscriber_make("mailto@example.org")
+    sending.issue_send_start(issue=issue)
+    sending.deliveries_send(issue_id=issue.pk)
+    header = smtp.received[0].message["List-Unsubscribe"]
+    mailto = header.split(",")[1].strip(" <>")
+    subject = unquote(mailto.split("?subject=", 1)[1])
+    reply = EmailMessage()
+    reply["From"] = subscriber.email
+    reply["To"] = mailto.removeprefix("mailto:").split("?")[0]
+    reply["Subject"] = subject
+    path = tmp_path / "reply.eml"
+    path.write_bytes(reply.as_bytes())
+
+    assert run("newsletter_inbound", "--file", str(path)).startswith("unsubscribed")
+    subscriber.refresh_from_db()
+    assert subscriber.state == Subscriber.State.UNSUBSCRIBED
+
+    reply.replace_header("Subject", "unsubscribe forged-token")
+    path.write_bytes(reply.as_bytes())
+    assert run("newsletter_inbound", "--file", str(path)).startswith("ignored")

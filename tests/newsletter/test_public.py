@@ -336,6 +336,20 @@ def test_consent_event_keeps_a_truncated_ip_and_the_text_once(signup):
     assert all(event.language == "ar" for event in events)
 
 
+def test_behind_our_proxy_the_readers_address_is_recorded_not_the_proxys(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/de/newsletter/",
+            {"email": "p@example.org", "languages": ["de"], "consent": "on"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.7",
+        )
+    assert ConsentEvent.objects.get().ip == "198.51.100.0/24"
+
+
 # --- preference centre ------------------------------------------------------------
 
 
@@ -404,17 +418,25 @@ def test_unsubscribe_from_the_preference_centre_then_the_page_says_so(client):
     assert 'value="save"' not in body
 
 
-def test_export_is_a_json_download_with_the_consent_proof(client, signup):
+def test_export_is_mailed_to_the_address_with_the_consent_proof(
+    client, signup, django_capture_on_commit_callbacks
+):
     signup("data@example.org", language="ar", ip="203.0.113.5")
     client.post(confirm_path(mail.outbox[0]), REMOTE_ADDR="203.0.113.5")
     subscriber = Subscriber.objects.get()
 
-    response = client.post(preferences_path(subscriber), {"action": "export"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(preferences_path(subscriber), {"action": "export"})
 
+    # Not a download: whoever holds a forwarded newsletter must not get the data.
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/json")
-    assert response["Content-Disposition"].startswith("attachment;")
-    data = json.loads(response.content)
+    assert response["Content-Type"].startswith("text/html")
+    assert response.context["export_message"]
+    message = mail.outbox[-1]
+    assert message.to == ["data@example.org"]
+    name, content, mimetype = message.attachments[0]
+    assert (name, mimetype) == ("wegweiser-newsletter-data.json", "application/json")
+    data = json.loads(content)
     assert data["email"] == "data@example.org"
     events = {event["event"]: event for event in data["consent_events"]}
     assert events["signup"]["ip"] == "203.0.113.0/24"
