@@ -281,6 +281,10 @@ NEWSLETTER_FROM_EMAIL = env("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 NEWSLETTER_UNSUBSCRIBE_EMAIL = env(
     "NEWSLETTER_UNSUBSCRIBE_EMAIL", NEWSLETTER_FROM_EMAIL
 )
+# Who sends the newsletter, printed in every issue's footer (German law asks for the
+# sender's name and postal address), e.g. "Landratsamt Auental, Integrationsbüro,
+# Marktplatz 1, 86733 Auenstadt, integration@auental.example".
+NEWSLETTER_IMPRINT = env("NEWSLETTER_IMPRINT", "")
 # Messages per second over all workers; 0 = as fast as the SMTP server takes them.
 NEWSLETTER_RATE = float(env("NEWSLETTER_RATE", "0"))
 # Parallel sending tasks started per issue (each needs a worker process).

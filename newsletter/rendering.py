@@ -322,6 +322,10 @@ def _context(content: dict) -> dict:
         "align": "right" if content["dir"] == "rtl" else "left",
         "preferences_url": PREFERENCES_URL,
         "unsubscribe_url": UNSUBSCRIBE_URL,
+        # Who sends it (German law: name and address in every newsletter); in the
+        # sender's own words, so marked as German.
+        "imprint": settings.NEWSLETTER_IMPRINT,
+        "imprint_attrs": _lang_attrs(settings.LANGUAGE_CODE, language),
     }
 
 

@@ -340,3 +340,13 @@ def test_untranslated_subject_is_a_warning(agency, topic):
     german = edition_render(issue=issue, language="de")
     assert any("subject or introduction" in w for w in arabic.warnings)
     assert not any("subject or introduction" in w for w in german.warnings)
+
+
+def test_the_senders_imprint_is_in_every_edition(agency, topic, settings):
+    from newsletter.models import Issue
+
+    settings.NEWSLETTER_IMPRINT = "Landratsamt Auental, Marktplatz 1, 86733 Auenstadt"
+    issue = Issue.objects.create(subject="Neu", subject_de="Neu")
+    arabic = edition_render(issue=issue, language="ar")
+    assert 'lang="de" dir="ltr">Landratsamt Auental, Marktplatz 1' in arabic.html
+    assert "Landratsamt Auental, Marktplatz 1, 86733 Auenstadt" in arabic.text
