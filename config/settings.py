@@ -22,6 +22,25 @@ VAR_DIR = BASE_DIR / env(
 )  # an absolute value wins over BASE_DIR
 
 
+def _run_state_load() -> None:
+    """Adopt what a running `make run` set (var/run.env: its port, search engine,
+    mailbox, SITE_URL, …) for variables not set here, so that a command typed in a
+    second terminal renders and sends like the running site. `make run` removes the
+    file when it stops. Variables set (non-empty) in the environment win.
+    """
+    state = VAR_DIR / "run.env"
+    if not state.is_file():
+        return
+    for line in state.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if sep and name and not name.startswith("#") and not os.environ.get(name):
+            os.environ[name] = value
+
+
+_run_state_load()
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":

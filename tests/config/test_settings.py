@@ -73,3 +73,20 @@ def test_unsupported_email_url_is_a_clear_error():
 def test_migrations_are_complete():
     result = manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_second_terminal_adopts_what_make_run_set(tmp_path):
+    (tmp_path / "run.env").write_text(
+        "DJANGO_DEBUG=1\nSITE_URL=http://127.0.0.1:8010\nEMAIL_URL=smtp://127.0.0.1:1030\n"
+    )
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SITE_URL, s.EMAIL_PORT, s.NEWSLETTER_IMPRINT or '-')"
+    )
+    env = {"WEGWEISER_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "", "SECRET_KEY": ""}
+    result = manage("shell", "-c", code, **env)
+    assert result.stdout.strip().splitlines()[-1] == "True http://127.0.0.1:8010 1030 -"
+
+    # What the terminal itself sets wins over the running site's state.
+    result = manage("shell", "-c", code, **env, SITE_URL="https://wegweiser.example")
+    assert "https://wegweiser.example" in result.stdout, result.stderr
