@@ -14,19 +14,25 @@ POSTCODE_PATTERN = re.compile(r"[0-9]{5}")
 POSTCODE_ECHO_LENGTH = 12
 
 
+def slug_field_options(model, *, unknown) -> dict:
+    """Options of an optional field that chooses ``model`` terms by slug; ``unknown``
+    is the message for a slug we do not have (shared with the newsletter's forms).
+    """
+    return {
+        "queryset": model.objects.all(),
+        "to_field_name": "slug",
+        "required": False,
+        "error_messages": {"invalid_choice": unknown},
+    }
+
+
 class SlugChoiceField(forms.ModelChoiceField):
     """A taxonomy term by its slug, optional; what is not a slug is refused before
     any query. ``unknown`` is the message for a slug we do not have.
     """
 
     def __init__(self, model, *, unknown, **kwargs):
-        super().__init__(
-            queryset=model.objects.all(),
-            to_field_name="slug",
-            required=False,
-            error_messages={"invalid_choice": unknown},
-            **kwargs,
-        )
+        super().__init__(**slug_field_options(model, unknown=unknown), **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:

@@ -26,6 +26,13 @@ def site_root_path() -> str:
     return site.root_page.url_path if site else "/"
 
 
+def page_public_path(url_path: str, *, root: str) -> str:
+    """A page's path behind the language prefix (``/de/<this>``): its ``url_path``
+    without the site root's (``root``, from ``site_root_path``).
+    """
+    return url_path[len(root) :]
+
+
 def visible_offers() -> PageQuerySet:
     """Live, public offers that have not ended, active ones first."""
     return (

@@ -28,6 +28,8 @@ from .models import (
 )
 
 COORDINATORS_GROUP = "Koordination"
+# An agency's editors' group is this prefix and the agency's slug.
+EDITORS_GROUP_PREFIX = "Redaktion "
 SITE_NAME = "Wegweiser"
 WORKFLOW_NAME = "Freigabe durch die Koordination"
 COORDINATOR_PAGE_PERMISSIONS = (
@@ -101,7 +103,9 @@ def coordinators_group_ensure(*, home: Page) -> Group:
 
 def agency_editors_group_ensure(*, agency: AgencyPage) -> Group:
     """The group whose members edit ``agency`` and its subtree only. Idempotent."""
-    group, _created = Group.objects.get_or_create(name=f"Redaktion {agency.slug}")
+    group, _created = Group.objects.get_or_create(
+        name=f"{EDITORS_GROUP_PREFIX}{agency.slug}"
+    )
     _grant_admin_and_media(group)
     for permission in _page_permissions(EDITOR_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(

@@ -3,7 +3,6 @@ page (editions, test send, sending, schedule, progress), edition previews, and t
 subscriber and news item views the viewsets in wagtail_hooks.py use.
 """
 
-import json
 import smtplib
 from datetime import datetime, time
 
@@ -38,10 +37,6 @@ from .permissions import agencies_for_user
 
 MAX_TEST_ADDRESSES = 10
 REFRESH_SECONDS = 5
-
-
-def _language_name(code: str) -> str:
-    return str(dict(settings.LANGUAGES).get(code, code))
 
 
 def _require(user, permission: str) -> None:
@@ -96,50 +91,16 @@ class NewsItemIndexView(snippet_views.IndexView):
         return queryset.filter(agency__in=agencies_for_user(self.request.user))
 
 
-class NewsItemEditView(AgencyScopedMixin, snippet_views.EditView):
-    pass
-
-
-class NewsItemDeleteView(AgencyScopedMixin, snippet_views.DeleteView):
-    instance_actions = ("delete",)
-
-
-class NewsItemHistoryView(AgencyScopedMixin, snippet_views.HistoryView):
-    pass
-
-
-class NewsItemUsageView(AgencyScopedMixin, snippet_views.UsageView):
-    pass
-
-
-class NewsItemInspectView(AgencyScopedMixin, snippet_views.InspectView):
-    instance_actions = ("change", "view")
-
-
-class NewsItemPreviewOnEditView(AgencyScopedMixin, snippet_views.PreviewOnEditView):
-    pass
-
-
-class NewsItemLockView(AgencyScopedMixin, snippet_views.LockView):
-    pass
-
-
-class NewsItemUnlockView(AgencyScopedMixin, snippet_views.UnlockView):
-    pass
-
-
-class NewsItemRevisionsCompareView(
-    AgencyScopedMixin, snippet_views.RevisionsCompareView
-):
-    pass
-
-
-class NewsItemPreviewRevisionView(AgencyScopedMixin, snippet_views.PreviewRevisionView):
-    pass
-
-
-class NewsItemWorkflowHistoryView(AgencyScopedMixin, snippet_views.WorkflowHistoryView):
-    pass
+def agency_scoped(view_class, *actions: str):
+    """``view_class`` (a snippet view on one news item) that refuses an item of an
+    agency the user does not write for; ``actions``: any of them suffices (default
+    "change").
+    """
+    return type(
+        f"AgencyScoped{view_class.__name__}",
+        (AgencyScopedMixin, view_class),
+        {"instance_actions": actions or ("change",)},
+    )
 
 
 # --- issues: list and edit ------------------------------------------------------------
@@ -374,7 +335,7 @@ class TestSendForm(forms.Form):
     def __init__(self, *args, languages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [
-            (code, _language_name(code)) for code in languages
+            (code, rendering.language_label(code)) for code in languages
         ]
 
     def clean_addresses(self):
@@ -457,10 +418,7 @@ class IssueSendView(WagtailAdminTemplateMixin, TemplateView):
         except sending.ScheduleOverdue as error:
             context = self.context(overdue=str(error))
             return self.render_to_response(context, status=409)
-        except rendering.RenderError as error:
-            messages.error(request, str(error))
-            return self._done()
-        except services.NewsletterError as error:
+        except services.NewsletterError as error:  # render errors too
             messages.error(request, str(error))
             return self._done()
         self._log("newsletter.send", deliveries=count)
@@ -483,8 +441,7 @@ class IssueSendView(WagtailAdminTemplateMixin, TemplateView):
         self._log("newsletter.schedule", at=at.isoformat())
         messages.success(
             request,
-            _("Scheduled for %(when)s.")
-            % {"when": f"{timezone.localtime(at):%Y-%m-%d %H:%M}"},
+            _("Scheduled for %(when)s.") % {"when": sending.when_text(at)},
         )
         return self._done()
 
@@ -536,48 +493,63 @@ class IssueSendView(WagtailAdminTemplateMixin, TemplateView):
         messages.success(
             request,
             _("Test mail (%(language)s) sent to %(addresses)s.")
-            % {"language": _language_name(language), "addresses": ", ".join(addresses)},
+            % {
+                "language": rendering.language_label(language),
+                "addresses": ", ".join(addresses),
+            },
         )
         return self._done()
 
-    def editions(self) -> list[dict]:
+    def _rendered(self) -> dict:
+        """Each edition as it would go out now (language -> RenderedEdition, or the
+        RenderError's message). Items are read once for all editions; only when one
+        fails are they rendered one by one, to say which.
+        """
+        issue = self.issue
+        languages = issue.edition_languages()
+        try:
+            rendered = rendering.editions_render(issue=issue, languages=languages)
+            return {edition.language: edition for edition in rendered}
+        except rendering.RenderError:
+            pass
+        result: dict = {}
+        for code in languages:
+            try:
+                result[code] = rendering.edition_render(issue=issue, language=code)
+            except rendering.RenderError as error:
+                result[code] = str(error)
+        return result
+
+    def editions(self, report: dict) -> list[dict]:
         """One row per edition: the stored one once sending started, else rendered
         now; a render error becomes that row's message.
         """
         issue = self.issue
-        frozen = {e.language: e for e in Edition.objects.filter(issue=issue)}
+        frozen = (
+            {}
+            if issue.editable
+            else {e.language: e for e in Edition.objects.filter(issue=issue)}
+        )
+        current = {} if frozen else self._rendered()
         audience = selectors.audience_by_edition(issue) if issue.editable else {}
-        report = selectors.delivery_report(issue)["editions"]
         rows = []
         for code in issue.edition_languages():
+            edition = frozen.get(code) or current.get(code)
             row = {
                 "language": code,
-                "name": _language_name(code),
+                "name": rendering.language_label(code),
                 "recipients": audience.get(code),
-                "report": report.get(code, {}),
+                "report": report["editions"].get(code, {}),
                 "preview_url": reverse("newsletter_edition", args=[issue.pk, code]),
-                "error": "",
-                "warnings": [],
+                "error": edition if isinstance(edition, str) else "",
+                "warnings": getattr(edition, "warnings", []),
             }
-            if code in frozen and not issue.editable:
-                edition = frozen[code]
+            if edition is not None and not isinstance(edition, str):
                 row.update(
                     subject=edition.subject,
                     fallback_items=edition.fallback_items,
                     html_bytes=edition.html_bytes,
                 )
-            else:
-                try:
-                    rendered = rendering.edition_render(issue=issue, language=code)
-                except rendering.RenderError as error:
-                    row["error"] = str(error)
-                else:
-                    row.update(
-                        subject=rendered.subject,
-                        fallback_items=rendered.fallback_items,
-                        html_bytes=rendered.html_bytes,
-                        warnings=rendered.warnings,
-                    )
             row["too_big"] = (
                 row.get("html_bytes", 0) > settings.NEWSLETTER_HTML_WARN_BYTES
             )
@@ -586,8 +558,8 @@ class IssueSendView(WagtailAdminTemplateMixin, TemplateView):
 
     def context(self, **extra):
         issue = self.issue
-        editions = self.editions()
         report = selectors.delivery_report(issue)
+        editions = self.editions(report)
         languages = issue.edition_languages()
         states = [state for state, _label in Delivery.State.choices]
         context = {
@@ -599,7 +571,7 @@ class IssueSendView(WagtailAdminTemplateMixin, TemplateView):
             "report_rows": [
                 {
                     "language": code,
-                    "name": _language_name(code),
+                    "name": rendering.language_label(code),
                     "counts": [
                         report["editions"].get(code, {}).get(s, 0) for s in states
                     ],
@@ -674,7 +646,7 @@ class EditionPreviewView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return _("Preview: %(language)s edition") % {
-            "language": _language_name(self.language)
+            "language": rendering.language_label(self.language)
         }
 
     def get_breadcrumbs_items(self):
@@ -688,7 +660,7 @@ class EditionPreviewView(WagtailAdminTemplateMixin, TemplateView):
                 "url": reverse("newsletter_issue_send", args=[self.issue.pk]),
                 "label": str(self.issue),
             },
-            {"url": "", "label": _language_name(self.language)},
+            {"url": "", "label": rendering.language_label(self.language)},
         ]
 
     def get_context_data(self, **kwargs):
@@ -701,13 +673,14 @@ class EditionPreviewView(WagtailAdminTemplateMixin, TemplateView):
         return super().get_context_data(
             issue=self.issue,
             language=self.language,
-            language_name=_language_name(self.language),
+            language_name=rendering.language_label(self.language),
             preview_url=url,
             text=text,
             error=error,
             send_url=reverse("newsletter_issue_send", args=[self.issue.pk]),
             languages=[
-                (code, _language_name(code)) for code in self.issue.edition_languages()
+                (code, rendering.language_label(code))
+                for code in self.issue.edition_languages()
             ],
             **kwargs,
         )
@@ -746,9 +719,8 @@ def subscriber_export(request, pk: int):
     """Proof of consent and everything stored about the subscriber, as a download."""
     _require(request.user, "newsletter.view_subscriber")
     subscriber = get_object_or_404(Subscriber, pk=pk)
-    data = services.subscriber_export(subscriber=subscriber)
     response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2),
+        services.subscriber_export_json(subscriber=subscriber),
         content_type="application/json; charset=utf-8",
     )
     name = f"consent-{subscriber.uuid.hex[:12]}.json"

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
+from directory.forms import slug_field_options
 from directory.models import District, Topic
 from directory.models.taxonomy import SLUG_PATTERN
 
@@ -81,13 +82,7 @@ class SlugsField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, model, *, unknown, **kwargs):
-        super().__init__(
-            queryset=model.objects.all(),
-            to_field_name="slug",
-            required=False,
-            error_messages={"invalid_choice": unknown},
-            **kwargs,
-        )
+        super().__init__(**slug_field_options(model, unknown=unknown), **kwargs)
 
     def clean(self, value):
         _too_many(value)

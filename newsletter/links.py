@@ -24,46 +24,15 @@ def confirm_url(subscriber: Subscriber, language: str) -> str:
     return _reverse("newsletter-confirm", language, token)
 
 
-def preferences_url(subscriber: Subscriber, language: str) -> str:
-    return _reverse(
-        "newsletter-preferences", language, tokens.subscriber_token(subscriber.uuid)
-    )
-
-
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    """The RFC 8058 one-click URL: no language prefix, so a POST is never redirected."""
-    return absolute(
-        reverse(
-            "newsletter-unsubscribe", args=[tokens.subscriber_token(subscriber.uuid)]
-        )
-    )
-
-
-def unsubscribe_mailto(subscriber: Subscriber) -> str:
-    token = tokens.subscriber_token(subscriber.uuid)
-    return (
-        f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_EMAIL}?subject=unsubscribe%20{token}"
-    )
-
-
 def archive_url(language: str) -> str:
     return _reverse("newsletter-archive", language)
 
 
-def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
-    """RFC 2369 / RFC 8058 headers for one recipient."""
-    return {
-        "List-Unsubscribe": (
-            f"<{unsubscribe_url(subscriber)}>, <{unsubscribe_mailto(subscriber)}>"
-        ),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-
-
 class RecipientLinks:
-    """The three per-recipient links of a newsletter mail, built fast: the token is
-    signed once and the paths are reversed once per language (a worker builds
-    thousands of these a minute).
+    """A subscriber's own links in a mail of one language: preference centre, the
+    RFC 8058 one-click URL (no language prefix, so a POST is never redirected) and
+    the mailto: fallback. The paths are reversed once per language and the token is
+    signed once per subscriber (a worker builds thousands of these a minute).
     """
 
     _MARK = "TOKEN-MARK"
@@ -86,3 +55,11 @@ class RecipientLinks:
             self.unsubscribe.replace(self._MARK, token),
             self.mailto.replace(self._MARK, token),
         )
+
+
+def preferences_url(subscriber: Subscriber, language: str) -> str:
+    return RecipientLinks(language).for_subscriber(subscriber)[0]
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    return RecipientLinks(settings.LANGUAGE_CODE).for_subscriber(subscriber)[1]

@@ -2,8 +2,6 @@
 and their data (export).
 """
 
-import json
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -45,10 +43,11 @@ def subscriber_mail_build(
     )
     message.attach_alternative(html, "text/html")
     if kind == "export":
-        from .services import subscriber_export
+        from .services import subscriber_export_json
 
-        data = json.dumps(
-            subscriber_export(subscriber=subscriber), ensure_ascii=False, indent=2
+        message.attach(
+            "wegweiser-newsletter-data.json",
+            subscriber_export_json(subscriber=subscriber),
+            "application/json",
         )
-        message.attach("wegweiser-newsletter-data.json", data, "application/json")
     return message

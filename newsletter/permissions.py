@@ -10,11 +10,10 @@ from wagtail.models import GroupPagePermission, Workflow, WorkflowContentType
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from directory.models import AgencyPage
-from directory.services import COORDINATORS_GROUP, WORKFLOW_NAME
+from directory.services import COORDINATORS_GROUP, EDITORS_GROUP_PREFIX, WORKFLOW_NAME
 
 from .models import NewsItem
 
-EDITORS_GROUP_PREFIX = "Redaktion "
 EDITOR_NEWS_ACTIONS = ("add", "change", "delete", "view")
 # Wagtail creates these for snippets after migrating; the grant must not depend on it.
 SNIPPET_EXTRA_ACTIONS = {

@@ -15,9 +15,12 @@ from django.utils.translation import get_language_info, gettext, ngettext
 from mjml import mjml2html
 
 from directory.models import OfferPage, Responsibility, Topic
-from directory.selectors import site_root_path, visible_offers
+from directory.models.base import reading_order
+from directory.selectors import page_public_path, site_root_path, visible_offers
 
+from . import links
 from .models import Issue, NewsItem
+from .services import NewsletterError
 
 # Stand-ins for the per-recipient links: an edition is rendered once per language,
 # ``personalize`` puts each subscriber's own links in when the mail is built.
@@ -33,7 +36,7 @@ SUMMARY_CHARS = 300
 LINE_BYTES = 600  # room for the per-recipient links that replace placeholders
 
 
-class RenderError(Exception):
+class RenderError(NewsletterError):
     """An edition could not be rendered; the message is meant for a coordinator."""
 
 
@@ -56,22 +59,12 @@ def _direction(language: str) -> str:
         return "ltr"
 
 
-def _reading_order(language: str) -> list[str]:
-    """``language``, then its fallbacks (the rule of the site's ``translated`` tag)."""
-    codes = [
-        language,
-        *settings.MODELTRANSLATION_FALLBACK_LANGUAGES,
-        settings.LANGUAGE_CODE,
-    ]
-    return list(dict.fromkeys(codes))
-
-
 def _localized(row, name: str, language: str) -> tuple[str, str]:
     """The field's text in ``language`` or its fallback, with the language it is
     in. ``row``: a model or a dict.
     """
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key, None)
-    for code in _reading_order(language):
+    for code in reading_order(language):
         text = (get(f"{name}_{code}") or "").strip()
         if text:
             return text, code
@@ -148,7 +141,7 @@ def _item(entry, sources: _Sources, *, language: str, base: str):
         if row is None:
             return None
         summary = _localized(row, "summary", language)
-        url = f"{base}/{row['url_path'][len(sources.root) :]}"
+        url = f"{base}/{page_public_path(row['url_path'], root=sources.root)}"
         kind, topic = "offer", sources.first_topic(entry.offer_id)
     elif entry.responsibility_id:
         row = sources.rules.get(entry.responsibility_id)
@@ -182,9 +175,7 @@ def _item(entry, sources: _Sources, *, language: str, base: str):
     }
 
 
-def edition_content(
-    *, issue: Issue, language: str, shared: "tuple[list, _Sources] | None" = None
-) -> dict:
+def edition_content(*, issue: Issue, language: str) -> dict:
     """What the ``language`` edition of ``issue`` says, as JSON-serialisable data
     (stored with the edition and shown by the archive; holds no personal data).
 
@@ -194,13 +185,15 @@ def edition_content(
     ``skipped_items``). Text missing in ``language`` falls back to German; every text
     carries the language it is really in.
     """
-    base = f"{settings.SITE_URL}/{language}"
     # Through the relation, so a preview of unsaved items works too.
-    if shared is None:
-        entries = list(issue.items.order_by("sort_order", "pk"))
-        sources = _Sources(entries, _reading_order(language))
-    else:
-        entries, sources = shared
+    entries = list(issue.items.order_by("sort_order", "pk"))
+    return _content(
+        issue, language, entries, _Sources(entries, reading_order(language))
+    )
+
+
+def _content(issue: Issue, language: str, entries: list, sources: "_Sources") -> dict:
+    base = f"{settings.SITE_URL}/{language}"
     groups: dict[int | None, dict] = {}
     skipped = 0
     with translation.override(language):
@@ -246,8 +239,7 @@ def edition_content(
         "skipped_items": skipped,
         "site_url": settings.SITE_URL,
         "home_url": f"{base}/",
-        # The archive's address, written out: newsletter.urls is not wired in yet.
-        "archive_url": f"{base}/newsletter/archive/",
+        "archive_url": links.archive_url(language),
     }
 
 
@@ -353,7 +345,7 @@ def edition_render(
                 "The %(language)s edition could not be turned into HTML. "
                 "The MJML converter reports: %(error)s"
             )
-            % {"language": _language_name(language), "error": error}
+            % {"language": language_label(language), "error": error}
         ) from error
     html = _break_long_lines(html)
     html_bytes = len(html.encode())
@@ -376,16 +368,14 @@ def editions_render(*, issue: Issue, languages: list[str]) -> list[RenderedEditi
     """
     entries = list(issue.items.order_by("sort_order", "pk"))
     codes = list(
-        dict.fromkeys(code for lang in languages for code in _reading_order(lang))
+        dict.fromkeys(code for lang in languages for code in reading_order(lang))
     )
     sources = _Sources(entries, codes)
     return [
         edition_render(
             issue=issue,
             language=language,
-            content=edition_content(
-                issue=issue, language=language, shared=(entries, sources)
-            ),
+            content=_content(issue, language, entries, sources),
         )
         for language in languages
     ]
@@ -397,7 +387,8 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def _language_name(language: str) -> str:
+def language_label(language: str) -> str:
+    """The language's name as the admin shows it (from LANGUAGES, translated)."""
     return str(dict(settings.LANGUAGES).get(language, language))
 
 
@@ -421,7 +412,7 @@ def _warnings(content: dict, *, language: str, html_bytes: int) -> list[str]:
                 "The subject or introduction has no %(language)s text and is shown "
                 "in German: translate it in the issue."
             )
-            % {"language": _language_name(language)}
+            % {"language": language_label(language)}
         )
     count = content["fallback_items"]
     if count:
@@ -436,7 +427,7 @@ def _warnings(content: dict, *, language: str, html_bytes: int) -> list[str]:
             % {
                 "count": count,
                 "total": content["item_count"],
-                "language": _language_name(language),
+                "language": language_label(language),
             }
         )
     skipped = content.get("skipped_items", 0)

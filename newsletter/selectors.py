@@ -2,13 +2,13 @@
 which edition, and how sending is going.
 """
 
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from directory.models import District, OfferPage, Responsibility, Topic
+from directory.models import OfferPage, Responsibility, Topic
 from directory.selectors import visible_offers
 
 from .models import Delivery, Issue, IssueItem, NewsItem, Subscriber
@@ -94,44 +94,48 @@ def suggestions_tick(groups: list[dict], *, limit: int) -> int:
 def issue_coverage(issue: Issue) -> tuple[set[int] | None, set[int] | None]:
     """(topic ids, district ids) the issue's items are about. Topic ids None when an
     item has no topic (news for everyone); district ids None when an item concerns
-    the whole region (or no item names a place).
+    the whole region (or no item names a place). A fixed number of queries.
     """
+    items = list(issue.items.select_related("offer", "responsibility", "news"))
+    offer_ids = [item.offer_id for item in items if item.offer_id]
+    offer_topics: defaultdict[int, set[int]] = defaultdict(set)
+    for offer_id, topic_id in OfferPage.topics.through.objects.filter(
+        offerpage_id__in=offer_ids
+    ).values_list("offerpage_id", "topic_id"):
+        offer_topics[offer_id].add(topic_id)
+    offer_places: defaultdict[int, set[int]] = defaultdict(set)
+    for offer_id, district_id in OfferPage.contact_points.through.objects.filter(
+        offerpage_id__in=offer_ids, contactpointpage__district__isnull=False
+    ).values_list("offerpage_id", "contactpointpage__district_id"):
+        offer_places[offer_id].add(district_id)
+
     topics: set[int] = set()
     districts: set[int] = set()
-    region_wide = False
-    for_everyone = False
-    for item in issue.items.select_related("offer", "responsibility", "news"):
+    for_everyone = region_wide = False
+    for item in items:
         if item.offer_id:
-            offer_topics = set(item.offer.topics.values_list("pk", flat=True))
-            for_everyone = for_everyone or not offer_topics
-            topics.update(offer_topics)
-            places = set(
-                item.offer.contact_points.exclude(district=None).values_list(
-                    "district_id", flat=True
-                )
-            )
-            if not places or item.offer.format == OfferPage.Format.ONLINE:
-                region_wide = True
-            districts.update(places)
-        elif item.responsibility_id:
-            topics.add(item.responsibility.topic_id)
-            if item.responsibility.district_id:
-                districts.add(item.responsibility.district_id)
-            else:
-                region_wide = True
-        elif item.news_id:
-            if item.news.topic_id:
-                topics.add(item.news.topic_id)
-            else:
-                for_everyone = True
-            if item.news.district_id:
-                districts.add(item.news.district_id)
-            else:
-                region_wide = True
-    topic_ids = None if for_everyone else topics
-    if region_wide or not districts:
-        return topic_ids, None
-    return topic_ids, districts
+            item_topics = offer_topics[item.offer_id]
+            places = offer_places[item.offer_id]
+            if item.offer.format == OfferPage.Format.ONLINE:
+                places = set()
+        else:
+            about = item.responsibility or item.news
+            item_topics = {about.topic_id} - {None}
+            places = {about.district_id} - {None}
+        for_everyone = for_everyone or not item_topics
+        region_wide = region_wide or not places
+        topics |= item_topics
+        districts |= places
+    return (
+        None if for_everyone else topics,
+        None if region_wide or not districts else districts,
+    )
+
+
+def _none_chosen_or_any_of(through, column: str, ids: set[int]) -> Q:
+    """A subscriber chose nothing in this list (= everything) or one of ``ids``."""
+    chosen = through.objects.filter(subscriber_id=OuterRef("pk"))
+    return ~Exists(chosen) | Exists(chosen.filter(**{f"{column}__in": ids}))
 
 
 def audience(issue: Issue) -> QuerySet[Subscriber]:
@@ -139,26 +143,15 @@ def audience(issue: Issue) -> QuerySet[Subscriber]:
     the issue (a subscriber who chose none gets everything).
     """
     topics, districts = issue_coverage(issue)
-    subscribers = Subscriber.objects.receiving().annotate(
-        topic_count=Count("topics", distinct=True),
-        district_count=Count("districts", distinct=True),
-    )
+    subscribers = Subscriber.objects.receiving()
     if topics is not None:
         subscribers = subscribers.filter(
-            Q(topic_count=0)
-            | Q(
-                pk__in=Subscriber.topics.through.objects.filter(
-                    topic_id__in=topics
-                ).values("subscriber_id")
-            )
+            _none_chosen_or_any_of(Subscriber.topics.through, "topic_id", topics)
         )
     if districts is not None:
         subscribers = subscribers.filter(
-            Q(district_count=0)
-            | Q(
-                pk__in=Subscriber.districts.through.objects.filter(
-                    district_id__in=districts
-                ).values("subscriber_id")
+            _none_chosen_or_any_of(
+                Subscriber.districts.through, "district_id", districts
             )
         )
     return subscribers
@@ -197,7 +190,3 @@ def delivery_report(issue: Issue) -> dict:
         editions.setdefault(row["language"], Counter())[row["state"]] = row["n"]
         totals[row["state"]] += row["n"]
     return {"editions": editions, "totals": totals, "all": sum(totals.values())}
-
-
-def districts_and_topics() -> tuple[list[Topic], list[District]]:
-    return list(Topic.objects.all()), list(District.objects.all())

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from . import links
 from .models import Delivery, Edition, Issue, Subscriber, Suppression
-from .rendering import RenderError, edition_render, editions_render, personalize
+from .rendering import edition_render, editions_render, personalize
 from .selectors import audience, edition_for
 from .services import NewsletterError
 
@@ -105,6 +105,11 @@ def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
     )
 
 
+def when_text(moment: datetime) -> str:
+    """A moment as coordinators read it in messages (the site's time zone)."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 def _startable(issue: Issue, *, confirm_overdue: bool) -> None:
     if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
         raise NewsletterError(
@@ -119,7 +124,7 @@ def _startable(issue: Issue, *, confirm_overdue: bool) -> None:
                 "This issue was scheduled for %(when)s, long ago. Confirm that "
                 "it should still go out."
             )
-            % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
+            % {"when": when_text(issue.scheduled_at)}
         )
 
 
@@ -152,10 +157,7 @@ def issue_schedule(*, issue: Issue, at: datetime) -> None:
     """Send at ``at`` (a worker starts it then). Raises NewsletterError."""
     from .tasks import issue_start_scheduled
 
-    if issue.status not in {Status.DRAFT, Status.SCHEDULED}:
-        raise NewsletterError(_("Only a draft can be scheduled."))
-    if not issue.items.exists():
-        raise NewsletterError(_("Add at least one item before sending."))
+    _startable(issue, confirm_overdue=True)  # the old time does not matter now
     issue.status = Status.SCHEDULED
     issue.scheduled_at = at
     issue.save(update_fields=["status", "scheduled_at"])
@@ -195,13 +197,13 @@ def scheduled_start_due(issue_id: int) -> str:
         issue.stop_reason = _(
             "Not sent: the scheduled time %(when)s had long passed when the worker "
             "picked it up. Check and send it by hand."
-        ) % {"when": f"{timezone.localtime(issue.scheduled_at):%Y-%m-%d %H:%M}"}
+        ) % {"when": when_text(issue.scheduled_at)}
         issue.save(update_fields=["status", "stop_reason"])
         coordinators_notify(issue, issue.stop_reason)
         return "overdue"
     try:
         issue_send_start(issue=issue, confirm_overdue=True)
-    except (NewsletterError, RenderError) as error:
+    except NewsletterError as error:  # RenderError included
         # Nobody watches a scheduled start: put it back and tell the coordinators.
         Issue.objects.filter(pk=issue.pk, status=Status.SCHEDULED).update(
             status=Status.DRAFT,
@@ -241,9 +243,8 @@ def _enqueue(task, *args, run_after: datetime | None = None):
     if run_after is not None and task.get_backend().supports_defer:
         return task.using(run_after=run_after).enqueue(*args)
     if run_after is not None and run_after > timezone.now():
-        return (
-            None  # this backend cannot wait: `newsletter_send --due` (cron) starts it
-        )
+        # This backend cannot wait: `newsletter_send --due` (cron) starts it later.
+        return None
     return task.enqueue(*args)
 
 
@@ -273,14 +274,10 @@ def issue_watch(issue_id: int) -> str:
     if _issue_status(issue_id) != Status.SENDING:
         return "not sending"
     now = timezone.now()
-    rows = Delivery.objects.filter(issue_id=issue_id)
-    working = rows.filter(state=State.SENDING, claimed_until__gte=now).exists()
-    waiting = rows.filter(
-        Q(state=State.QUEUED, next_attempt_at__isnull=True)
-        | Q(state=State.QUEUED, next_attempt_at__lte=now)
-        | Q(state=State.SENDING, claimed_until__lt=now)
+    working = Delivery.objects.filter(
+        issue_id=issue_id, state=State.SENDING, claimed_until__gte=now
     ).exists()
-    if waiting and not working:
+    if not working and _claimable(issue_id, now).exists():
         log.warning("newsletter issue %s: no worker was sending; restarted", issue_id)
         workers_start(issue_id)  # also watches again
         return "restarted"
@@ -301,16 +298,6 @@ class WorkerResult:
     # Rows another worker took over because this one was too slow to renew its claim.
     lost: int = 0
     stopped: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "sent": self.sent,
-            "failed": self.failed,
-            "suppressed": self.suppressed,
-            "retried": self.retried,
-            "lost": self.lost,
-            "stopped": self.stopped,
-        }
 
 
 def _claimable(issue_id: int, now: datetime):
@@ -391,33 +378,45 @@ def _mark_sent(delivery: Delivery, claim: uuid.UUID) -> bool:
         return cursor.rowcount == 1
 
 
-def _smtp_send(
-    smtp,
-    *,
-    edition: "PreparedEdition",
-    delivery: Delivery,
-    subscriber: Subscriber,
-    sender: str,
-) -> None:
-    """Send one delivery on the open connection; raises SMTP and socket errors.
+class _Connection:
+    """One mail connection for a worker, opened on first use and dropped after an
+    error (the next message opens a new one).
 
     With the SMTP backend the prepared bytes go straight to its connection (address
     and bytes are checked already); other backends (console, file, locmem) get a
     message built the usual way.
     """
-    if isinstance(smtp, SMTPBackend):
-        raw = edition.raw_for(delivery=delivery, subscriber=subscriber)
-        connection = smtp.connection
-        if raw is not None and connection is not None:
-            connection.sendmail(sender, [subscriber.email], raw)
-            return
-    smtp.send_messages(
-        [
-            delivery_message(
-                delivery=delivery, edition=edition.edition, subscriber=subscriber
-            )
-        ]
-    )
+
+    def __init__(self) -> None:
+        self.backend = None
+        self.sender = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, "utf-8")
+
+    def send(
+        self, *, edition: "PreparedEdition", delivery: Delivery, subscriber: Subscriber
+    ) -> None:
+        """Raises SMTP and socket errors (the connection is closed then)."""
+        try:
+            if self.backend is None:
+                # Opened here, so send_messages keeps it open for the next ones.
+                self.backend = get_connection(fail_silently=False)
+                self.backend.open()
+            smtp = getattr(self.backend, "connection", None)
+            raw = edition.raw_for(delivery=delivery, subscriber=subscriber)
+            if isinstance(self.backend, SMTPBackend) and smtp and raw is not None:
+                smtp.sendmail(self.sender, [subscriber.email], raw)
+            else:
+                message = delivery_message(
+                    delivery=delivery, edition=edition.edition, subscriber=subscriber
+                )
+                self.backend.send_messages([message])
+        except (smtplib.SMTPException, OSError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+        self.backend = None
 
 
 def _receiving(subscriber: Subscriber, suppressed: set[str]) -> bool:
@@ -450,8 +449,9 @@ def delivery_message(
     """The MIME message of one delivery: the frozen edition with this recipient's
     links and RFC 8058 headers.
     """
-    preferences = links.preferences_url(subscriber, edition.language)
-    unsubscribe = links.unsubscribe_url(subscriber)
+    preferences, unsubscribe, mailto = links.RecipientLinks(
+        edition.language
+    ).for_subscriber(subscriber)
     message = EmailMultiAlternatives(
         subject=edition.subject,
         body=personalize(
@@ -462,7 +462,7 @@ def delivery_message(
         headers=_headers(
             message_id=delivery.message_id,
             unsubscribe=unsubscribe,
-            mailto=links.unsubscribe_mailto(subscriber),
+            mailto=mailto,
         ),
     )
     message.attach_alternative(
@@ -509,6 +509,7 @@ class PreparedEdition:
         from .rendering import PREFERENCES_URL, UNSUBSCRIBE_URL
 
         self.edition = edition
+        self.links = links.RecipientLinks(edition.language)
         template = EmailMultiAlternatives(
             subject=edition.subject,
             body=edition.text,
@@ -523,40 +524,32 @@ class PreparedEdition:
         )
         template.attach_alternative(edition.html, "text/html")
         self.raw = template.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
-        in_body = edition.text + edition.html
-        expected = {
-            self.TO: 1,
-            self.MESSAGE_ID: 1,
-            self.LIST_UNSUBSCRIBE: 1,
-            self.MAILTO: 1,
-            self.DATE: 1,
-            PREFERENCES_URL: in_body.count(PREFERENCES_URL),
-            UNSUBSCRIBE_URL: in_body.count(UNSUBSCRIBE_URL),
+        # placeholder -> (what replaces it, how often it must occur in the bytes)
+        body = edition.text + edition.html
+        marks = {
+            self.TO: ("to", 1),
+            self.MESSAGE_ID: ("message_id", 1),
+            self.LIST_UNSUBSCRIBE: ("unsubscribe", 1),
+            self.MAILTO: ("mailto", 1),
+            self.DATE: ("date", 1),
+            PREFERENCES_URL: ("preferences", body.count(PREFERENCES_URL)),
+            UNSUBSCRIBE_URL: ("unsubscribe", body.count(UNSUBSCRIBE_URL)),
         }
+        self.keys = {mark.encode(): key for mark, (key, _n) in marks.items()}
         # SMTP refuses lines over 998 bytes: a line must keep room for the real links.
         growth = len(settings.SITE_URL) + 200 - len(UNSUBSCRIBE_URL)
         longest = max(
-            len(line) + growth * sum(line.count(p.encode()) for p in expected)
+            len(line) + growth * sum(line.count(mark) for mark in self.keys)
             for line in self.raw.split(b"\r\n")
         )
         self.usable = longest <= 998 and all(
-            self.raw.count(text.encode()) == count for text, count in expected.items()
+            self.raw.count(mark.encode()) == count
+            for mark, (_key, count) in marks.items()
         )
-        self.links = links.RecipientLinks(edition.language)
         # The bytes cut at every placeholder: a message is one join of the pieces.
-        marks = [text.encode() for text in expected]
         self.segments = re.split(
-            b"(" + b"|".join(re.escape(mark) for mark in marks) + b")", self.raw
+            b"(" + b"|".join(re.escape(mark) for mark in self.keys) + b")", self.raw
         )
-        self.keys = {
-            self.TO.encode(): "to",
-            self.MESSAGE_ID.encode(): "message_id",
-            self.LIST_UNSUBSCRIBE.encode(): "unsubscribe",
-            self.MAILTO.encode(): "mailto",
-            self.DATE.encode(): "date",
-            PREFERENCES_URL.encode(): "preferences",
-            UNSUBSCRIBE_URL.encode(): "unsubscribe",
-        }
 
     def raw_for(self, *, delivery: Delivery, subscriber: Subscriber) -> bytes | None:
         """This delivery's complete message as bytes; None when it must be built
@@ -573,9 +566,8 @@ class PreparedEdition:
             "date": formatdate(localtime=True).encode(),
             "preferences": preferences.encode(),
         }
-        keys = self.keys
         return b"".join(
-            values[keys[piece]] if n % 2 else piece
+            values[self.keys[piece]] if n % 2 else piece
             for n, piece in enumerate(self.segments)
         )
 
@@ -599,10 +591,9 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
         per_worker = settings.NEWSLETTER_RATE / max(1, settings.NEWSLETTER_WORKERS)
         fits = int(per_worker * settings.NEWSLETTER_CLAIM_SECONDS / 2)
         batch_size = max(1, min(batch_size, fits))
-    sender = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, "utf-8")
     started = time.monotonic()
     consecutive_errors = 0
-    smtp = None
+    connection = _Connection()
     try:
         while True:
             if _issue_status(issue_id) != Status.SENDING:
@@ -648,31 +639,16 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
                 )
                 throttle.wait()
                 try:
-                    if smtp is None:
-                        # Opened here, so send_messages keeps it open: one
-                        # connection for the whole batch, not one per message.
-                        smtp = get_connection(fail_silently=False)
-                        smtp.open()
-                    _smtp_send(
-                        smtp,
-                        edition=edition,
-                        delivery=delivery,
-                        subscriber=subscriber,
-                        sender=sender,
+                    connection.send(
+                        edition=edition, delivery=delivery, subscriber=subscriber
                     )
                 except (smtplib.SMTPException, OSError) as error:
-                    if smtp is not None:
-                        smtp.close()
-                    smtp = None
-                    kind = _failure_kind(error)
-                    _failure(delivery, claim, error, kind, result)
                     consecutive_errors += 1
-                    if kind == SERVER_REFUSED:
-                        _stop(issue_id, _server_refused_reason(error))
-                        result.stopped = "errors"
-                        break
-                    if consecutive_errors >= settings.NEWSLETTER_STOP_AFTER_ERRORS:
-                        _stop(issue_id, _repeated_reason(error, consecutive_errors))
+                    reason = _failure(
+                        delivery, claim, error, result, consecutive_errors
+                    )
+                    if reason:
+                        _stop(issue_id, reason)
                         result.stopped = "errors"
                         break
                     continue
@@ -696,8 +672,7 @@ def deliveries_send(*, issue_id: int, max_seconds: float | None = None) -> Worke
             if result.stopped:
                 break
     finally:
-        if smtp is not None:
-            smtp.close()
+        connection.close()
     _issue_finish_if_done(issue_id)
     return result
 
@@ -742,9 +717,13 @@ def _failure(
     delivery: Delivery,
     claim: uuid.UUID,
     error: Exception,
-    kind: str,
     result: WorkerResult,
-) -> None:
+    consecutive_errors: int,
+) -> str:
+    """Record a failed attempt on the row; returns why sending must stop ("" if it
+    goes on).
+    """
+    kind = _failure_kind(error)
     code = (
         next(iter(error.recipients.values()), (None, b""))[0]
         if isinstance(error, smtplib.SMTPRecipientsRefused)
@@ -779,6 +758,11 @@ def _failure(
         )
         result.retried += 1
     log.warning("newsletter delivery %s: %s (attempt %s)", delivery.pk, text, attempts)
+    if kind == SERVER_REFUSED:
+        return _server_refused_reason(error)
+    if consecutive_errors >= settings.NEWSLETTER_STOP_AFTER_ERRORS:
+        return _repeated_reason(error, consecutive_errors)
+    return ""
 
 
 def _wait_for_retries(issue_id: int) -> bool:

@@ -3,6 +3,7 @@ withdrawal, erasure, bounces. Views turn the exceptions into messages.
 """
 
 import ipaddress
+import json
 import logging
 import re
 import secrets
@@ -68,6 +69,26 @@ def ip_for_record(ip: str | None) -> str:
     prefix = 24 if address.version == 4 else 48
     network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     return str(network)
+
+
+def _choices_save(
+    subscriber: Subscriber,
+    languages: list[str],
+    topics: list[Topic],
+    districts: list[District],
+) -> dict:
+    """Save the subscriber with these choices; returns them as the consent event
+    records them.
+    """
+    subscriber.languages = languages
+    subscriber.save()
+    subscriber.topics.set(topics)
+    subscriber.districts.set(districts)
+    return {
+        "languages": languages,
+        "topics": [topic.slug for topic in topics],
+        "districts": [district.slug for district in districts],
+    }
 
 
 def _event(subscriber: Subscriber, kind: str, **fields) -> ConsentEvent:
@@ -161,7 +182,6 @@ def _signup(
             else:
                 mail = _mail_allowed(subscriber)
             subscriber.state = Subscriber.State.PENDING
-            subscriber.languages = languages
             subscriber.source = source
             subscriber.paused = False
             # A new link only with a new mail: repeated sign-ups past the mail limit
@@ -169,9 +189,6 @@ def _signup(
             if mail or not subscriber.confirm_nonce:
                 subscriber.confirm_nonce = secrets.token_hex(8)
             subscriber.created_at = timezone.now()
-            subscriber.save()
-            subscriber.topics.set(topics)
-            subscriber.districts.set(districts)
             _event(
                 subscriber,
                 ConsentEvent.Kind.SIGNUP,
@@ -179,11 +196,7 @@ def _signup(
                 language=language,
                 source=source,
                 ip=ip_for_record(ip),
-                details={
-                    "languages": languages,
-                    "topics": [t.slug for t in topics],
-                    "districts": [d.slug for d in districts],
-                },
+                details=_choices_save(subscriber, languages, topics, districts),
             )
             kind = "confirm"
         if mail:
@@ -191,24 +204,32 @@ def _signup(
             transaction.on_commit(lambda: subscriber_mail_send.enqueue(pk, kind))
 
 
+def subscriber_for_confirmation(*, token: str, lock: bool = False) -> Subscriber:
+    """The waiting or confirmed subscriber a confirmation link belongs to.
+
+    Raises tokens.ExpiredToken, tokens.InvalidToken (forged, superseded by a newer
+    sign-up, unsubscribed since, or the sign-up expired and was deleted).
+    """
+    uuid_hex, nonce = tokens.confirm_token_read(token)
+    subscribers = Subscriber.objects.filter(uuid=uuid_hex, confirm_nonce=nonce)
+    if lock:
+        subscribers = subscribers.select_for_update()
+    subscriber = subscribers.first()
+    if subscriber is None or subscriber.state == Subscriber.State.UNSUBSCRIBED:
+        raise tokens.InvalidToken
+    return subscriber
+
+
 def subscriber_confirm(*, token: str, ip: str | None) -> tuple[Subscriber, bool]:
     """Confirm the sign-up the link belongs to.
 
     Returns (subscriber, newly_confirmed): a link used twice confirms once.
-    Raises tokens.ExpiredToken, tokens.InvalidToken (forged, or superseded by a newer
-    sign-up, or the sign-up expired and was deleted).
+    Raises what ``subscriber_for_confirmation`` raises.
     """
-    uuid_hex, nonce = tokens.confirm_token_read(token)
     with transaction.atomic():
-        subscriber = (
-            Subscriber.objects.select_for_update().filter(uuid=uuid_hex).first()
-        )
-        if subscriber is None or subscriber.confirm_nonce != nonce:
-            raise tokens.InvalidToken
+        subscriber = subscriber_for_confirmation(token=token, lock=True)
         if subscriber.state == Subscriber.State.CONFIRMED:
             return subscriber, False
-        if subscriber.state != Subscriber.State.PENDING:
-            raise tokens.InvalidToken
         subscriber.state = Subscriber.State.CONFIRMED
         subscriber.confirmed_at = timezone.now()
         subscriber.unsubscribed_at = None
@@ -270,21 +291,13 @@ def subscriber_preferences_update(
     languages = languages_clean(languages)
     with transaction.atomic():
         was_paused = subscriber.paused
-        subscriber.languages = languages
         subscriber.paused = paused
-        subscriber.save()
-        subscriber.topics.set(topics)
-        subscriber.districts.set(districts)
+        details = _choices_save(subscriber, languages, topics, districts)
         _event(
             subscriber,
             ConsentEvent.Kind.PREFERENCES,
             source="preference centre",
-            details={
-                "languages": languages,
-                "topics": [t.slug for t in topics],
-                "districts": [d.slug for d in districts],
-                "paused": paused,
-            },
+            details={**details, "paused": paused},
         )
         if paused != was_paused:
             _event(
@@ -367,6 +380,13 @@ def subscriber_export_send(*, subscriber: Subscriber) -> bool:
     pk = subscriber.pk
     transaction.on_commit(lambda: subscriber_mail_send.enqueue(pk, "export"))
     return True
+
+
+def subscriber_export_json(*, subscriber: Subscriber) -> str:
+    """``subscriber_export`` as the JSON file people and coordinators download."""
+    return json.dumps(
+        subscriber_export(subscriber=subscriber), ensure_ascii=False, indent=2
+    )
 
 
 def subscriber_erase(*, subscriber: Subscriber) -> None:

@@ -1,6 +1,7 @@
 """Background tasks of the newsletter (run by `manage.py db_worker`)."""
 
 import logging
+from dataclasses import asdict
 
 from django_tasks import task
 
@@ -28,7 +29,7 @@ def issue_deliveries_send(issue_id: int) -> dict:
     """Send an issue's queued deliveries (several may run at once)."""
     from .sending import deliveries_send
 
-    return deliveries_send(issue_id=issue_id).as_dict()
+    return asdict(deliveries_send(issue_id=issue_id))
 
 
 @task()

@@ -215,13 +215,10 @@ def confirm(request, token: str):
             return _invalid_link(request)
         return _confirmed_page(request, subscriber, newly=newly)
     try:
-        uuid_hex, nonce = tokens.confirm_token_read(token)
+        subscriber = services.subscriber_for_confirmation(token=token)
     except tokens.ExpiredToken:
         return _expired(request)
     except tokens.InvalidToken:
-        return _invalid_link(request)
-    subscriber = Subscriber.objects.filter(uuid=uuid_hex, confirm_nonce=nonce).first()
-    if subscriber is None or subscriber.state == Subscriber.State.UNSUBSCRIBED:
         return _invalid_link(request)
     if subscriber.state == Subscriber.State.CONFIRMED:
         return _confirmed_page(request, subscriber, newly=False)
@@ -412,17 +409,18 @@ def _text(data: dict, name: str, language: str) -> dict:
 
 
 def _content(edition: Edition) -> dict:
-    """The edition's snapshot in a shape the template can rely on."""
+    """The edition's snapshot (``rendering.edition_content``) for the template; an
+    entry that is not what the renderer writes is skipped, a link that is not http(s)
+    dropped.
+    """
     content = edition.content if isinstance(edition.content, dict) else {}
     language = edition.language
-    groups = content.get("groups") or content.get("sections") or []
+    groups = content.get("groups")
     sections = []
     for group in groups if isinstance(groups, list) else []:
         if not isinstance(group, dict):
             continue
         heading = _text(group, "heading", language)
-        if not heading["text"]:
-            heading = _text(group, "title", language)
         items = []
         for item in group.get("items") or []:
             if not isinstance(item, dict):

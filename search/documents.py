@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 
 from directory.models import ContactPointPage, OfferPage
 from directory.models.pages import Accessibility
+from directory.selectors import page_public_path
 
 # One analyzer per language; built-in ones where Elasticsearch has them. Ukrainian,
 # Pashto, Sorani and Tigrinya get the standard analyzer (typo tolerance covers
@@ -268,7 +269,7 @@ def offer_document(offer: OfferPage, *, site_root_path: str) -> dict:
     return {
         "id": str(offer.hsds_id),
         "page_id": offer.pk,
-        "path": offer.url_path[len(site_root_path) :],
+        "path": page_public_path(offer.url_path, root=site_root_path),
         "title": titles,
         "summary": _localized(offer, "summary"),
         "body": {code: text for code, text in body.items() if text},

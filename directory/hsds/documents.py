@@ -28,7 +28,7 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..selectors import site_root_path
+from ..selectors import page_public_path, site_root_path
 from .vocabulary import (
     PROPERTIES,
     STATUS_TO_HSDS,
@@ -146,7 +146,7 @@ class Documents:
     def page_url(self, page) -> str:
         if self._root_path is None:
             self._root_path = site_root_path()
-        relative = page.url_path[len(self._root_path) :]
+        relative = page_public_path(page.url_path, root=self._root_path)
         return f"{self.base_url}/{self.language}/{relative}"
 
     def _language_doc(self, language: Language, owner_key: str, owner_id) -> dict:

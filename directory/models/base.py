@@ -28,6 +28,21 @@ def translated_field_names(model: type[models.Model]) -> list[str]:
     return sorted(options.all_fields)
 
 
+def reading_order(language: str) -> list[str]:
+    """Where a text in ``language`` is looked for: that language, then the configured
+    fallbacks, then German (the source). One rule for pages, API and newsletter.
+    """
+    return list(
+        dict.fromkeys(
+            [
+                language,
+                *settings.MODELTRANSLATION_FALLBACK_LANGUAGES,
+                settings.LANGUAGE_CODE,
+            ]
+        )
+    )
+
+
 def other_languages() -> list[str]:
     return [
         code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE

@@ -6,6 +6,8 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language, get_language_info
 
+from ..models.base import reading_order
+
 register = template.Library()
 
 
@@ -27,16 +29,10 @@ class TranslatedText:
 def translated(obj, field: str) -> TranslatedText:
     """The field's text in the current language, or the fallback with its language."""
     language = get_language() or settings.LANGUAGE_CODE
-    own = getattr(obj, f"{field}_{language}", None)
-    if own:
-        return TranslatedText(own, language, False)
-    for fallback in (
-        *settings.MODELTRANSLATION_FALLBACK_LANGUAGES,
-        settings.LANGUAGE_CODE,
-    ):
-        text = getattr(obj, f"{field}_{fallback}", None)
+    for code in reading_order(language):
+        text = getattr(obj, f"{field}_{code}", None)
         if text:
-            return TranslatedText(text, fallback, fallback != language)
+            return TranslatedText(text, code, code != language)
     return TranslatedText(getattr(obj, field, "") or "", language, False)
 
 

@@ -120,8 +120,8 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     assert one_click.startswith(f"{live_server.url}/newsletter/unsubscribe/")
     assert mailto.startswith("mailto:")
     html = _html(arabic)
-    assert '<html lang="ar" dir="rtl"' in html or 'dir="rtl"' in html[:500]
-    assert "دورة" in html or "كاريتاس" in html
+    assert '<html lang="ar" dir="rtl"' in html
+    assert "دورة لغة ألمانية للنساء مع رعاية الأطفال" in html
     german = smtp.to("jonas@example.org")[0]
     assert 'dir="rtl"' not in _html(german)[:2000]
     for name, received in (("ar", arabic), ("de", german)):

@@ -13,7 +13,7 @@ from newsletter import sending
 from newsletter.models import Delivery, Issue, Subscriber, Suppression
 from newsletter.selectors import audience_by_edition
 from newsletter.services import bounce_record, subscriber_unsubscribe
-from tests.factories import DistrictFactory, TopicFactory
+from tests.factories import DistrictFactory, TopicFactory, published_offer
 from tests.newsletter.conftest import subscriber_make
 
 pytestmark = pytest.mark.django_db
@@ -339,10 +339,10 @@ def test_a_worker_that_lost_its_claim_leaves_those_rows_to_the_new_holder(
     for n in range(4):
         subscriber_make(f"s{n}@example.org")
     start(issue)
-    real_send = sending._smtp_send
+    real_send = sending._Connection.send
     stalled = []
 
-    def first_message_hangs(backend, **kwargs):
+    def first_message_hangs(connection, **kwargs):
         if not stalled:
             # The server hangs on the first message until the claim has run out,
             # and another worker takes every row over meanwhile.
@@ -352,9 +352,9 @@ def test_a_worker_that_lost_its_claim_leaves_those_rows_to_the_new_holder(
                     issue_id=issue.pk, claim=uuid.uuid4(), limit=10
                 )
             )
-        return real_send(backend, **kwargs)
+        return real_send(connection, **kwargs)
 
-    monkeypatch.setattr(sending, "_smtp_send", first_message_hangs)
+    monkeypatch.setattr(sending._Connection, "send", first_message_hangs)
     result = sending.deliveries_send(issue_id=issue.pk)
 
     assert len(stalled) == 4
@@ -473,3 +473,24 @@ def test_bounce_notes_keep_no_address():
     )
     note = Suppression.objects.get().note
     assert "anna" not in note and "[address]" in note
+
+
+def test_the_audience_takes_the_same_queries_for_one_item_or_many(
+    issue, agency, topic, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from newsletter.models import IssueItem
+    from newsletter.selectors import audience_by_edition
+
+    subscriber_make("s@example.org", topics=[topic])
+    with CaptureQueriesContext(connection) as one:
+        audience_by_edition(issue)
+    for n in range(5):
+        offer = published_offer(
+            agency, slug=f"mehr-{n}", texts={"title": {"de": f"Mehr {n}"}}
+        )
+        IssueItem.objects.create(issue=issue, offer=offer, sort_order=n + 1)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert audience_by_edition(issue)["de"] == 1

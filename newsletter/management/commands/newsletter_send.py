@@ -5,10 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from newsletter.models import Delivery, Issue
-from newsletter.rendering import RenderError
 from newsletter.selectors import audience_by_edition, delivery_report
 from newsletter.sending import (
-    ScheduleOverdue,
     deliveries_send,
     issue_resume,
     issue_send_start,
@@ -75,7 +73,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Issue {issue.pk} is sending; workers started.")
             elif not wait:
                 raise CommandError(f"Issue {issue.pk} is {issue.status}.")
-        except (ScheduleOverdue, NewsletterError, RenderError) as error:
+        except NewsletterError as error:  # overdue schedules, render errors too
             raise CommandError(str(error)) from error
         if wait:
             self._wait(issue, timeout)
