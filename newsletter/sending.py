@@ -20,6 +20,7 @@ from email.utils import formatdate, parseaddr
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
@@ -105,9 +106,9 @@ def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
     )
 
 
-def when_text(moment: datetime) -> str:
+def when_text(moment: datetime | None) -> str:
     """A moment as coordinators read it in messages (the site's time zone)."""
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def _startable(issue: Issue, *, confirm_overdue: bool) -> None:
@@ -388,7 +389,7 @@ class _Connection:
     """
 
     def __init__(self) -> None:
-        self.backend = None
+        self.backend: BaseEmailBackend | None = None
         self.sender = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, "utf-8")
 
     def send(
@@ -396,19 +397,20 @@ class _Connection:
     ) -> None:
         """Raises SMTP and socket errors (the connection is closed then)."""
         try:
-            if self.backend is None:
+            backend = self.backend
+            if backend is None:
                 # Opened here, so send_messages keeps it open for the next ones.
-                self.backend = get_connection(fail_silently=False)
-                self.backend.open()
-            smtp = getattr(self.backend, "connection", None)
+                backend = self.backend = get_connection(fail_silently=False)
+                backend.open()
+            smtp = getattr(backend, "connection", None)
             raw = edition.raw_for(delivery=delivery, subscriber=subscriber)
-            if isinstance(self.backend, SMTPBackend) and smtp and raw is not None:
+            if isinstance(backend, SMTPBackend) and smtp and raw is not None:
                 smtp.sendmail(self.sender, [subscriber.email], raw)
             else:
                 message = delivery_message(
                     delivery=delivery, edition=edition.edition, subscriber=subscriber
                 )
-                self.backend.send_messages([message])
+                backend.send_messages([message])
         except (smtplib.SMTPException, OSError):
             self.close()
             raise
