@@ -9,6 +9,7 @@ from django.utils import translation
 
 from . import links
 from .models import Subscriber
+from .services import subscriber_export_json
 
 KINDS = ("confirm", "already_subscribed", "export")
 
@@ -43,8 +44,6 @@ def subscriber_mail_build(
     )
     message.attach_alternative(html, "text/html")
     if kind == "export":
-        from .services import subscriber_export_json
-
         message.attach(
             "wegweiser-newsletter-data.json",
             subscriber_export_json(subscriber=subscriber),

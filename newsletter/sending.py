@@ -29,9 +29,15 @@ from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import links
+from . import links, tasks
 from .models import Delivery, Edition, Issue, Subscriber, Suppression
-from .rendering import edition_render, editions_render, personalize
+from .rendering import (
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    edition_render,
+    editions_render,
+    personalize,
+)
 from .selectors import audience, edition_for
 from .services import NewsletterError
 
@@ -156,14 +162,14 @@ def issue_send_start(*, issue: Issue, confirm_overdue: bool = False) -> int:
 
 def issue_schedule(*, issue: Issue, at: datetime) -> None:
     """Send at ``at`` (a worker starts it then). Raises NewsletterError."""
-    from .tasks import issue_start_scheduled
-
     _startable(issue, confirm_overdue=True)  # the old time does not matter now
     issue.status = Status.SCHEDULED
     issue.scheduled_at = at
     issue.save(update_fields=["status", "scheduled_at"])
     pk = issue.pk
-    transaction.on_commit(lambda: _enqueue(issue_start_scheduled, pk, run_after=at))
+    transaction.on_commit(
+        lambda: _enqueue(tasks.issue_start_scheduled, pk, run_after=at)
+    )
 
 
 def issue_unschedule(*, issue: Issue) -> None:
@@ -251,18 +257,14 @@ def _enqueue(task, *args, run_after: datetime | None = None):
 
 def workers_start(issue_id: int) -> None:
     """Enqueue the sending tasks, and a watch that restarts them if they die."""
-    from .tasks import issue_deliveries_send
-
     for _n in range(max(1, settings.NEWSLETTER_WORKERS)):
-        _enqueue(issue_deliveries_send, issue_id)
+        _enqueue(tasks.issue_deliveries_send, issue_id)
     _watch_later(issue_id)
 
 
 def _watch_later(issue_id: int) -> None:
-    from .tasks import issue_watch
-
     at = timezone.now() + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
-    _enqueue(issue_watch, issue_id, run_after=at)
+    _enqueue(tasks.issue_watch, issue_id, run_after=at)
 
 
 def issue_watch(issue_id: int) -> str:
@@ -508,8 +510,6 @@ class PreparedEdition:
     DATE = "Thu, 01 Jan 1970 00:00:00 -0000"
 
     def __init__(self, edition: Edition) -> None:
-        from .rendering import PREFERENCES_URL, UNSUBSCRIBE_URL
-
         self.edition = edition
         self.links = links.RecipientLinks(edition.language)
         template = EmailMultiAlternatives(
@@ -772,8 +772,6 @@ def _wait_for_retries(issue_id: int) -> bool:
     (which may have died). Sleep if the next one is due soon, else leave it to a
     deferred task. True when the caller should claim again now.
     """
-    from .tasks import issue_deliveries_send
-
     due = Delivery.objects.filter(issue_id=issue_id).aggregate(
         retry=Min("next_attempt_at", filter=Q(state=State.QUEUED)),
         claim=Min("claimed_until", filter=Q(state=State.SENDING)),
@@ -786,7 +784,7 @@ def _wait_for_retries(issue_id: int) -> bool:
     if wait <= 10:
         time.sleep(max(0.0, wait) + 0.05)
         return True
-    _enqueue(issue_deliveries_send, issue_id, run_after=next_at)
+    _enqueue(tasks.issue_deliveries_send, issue_id, run_after=next_at)
     return False
 
 

@@ -18,8 +18,17 @@ from django.utils.translation import gettext as _
 from directory.models import District, Topic
 
 from . import ratelimit, tokens
-from .models import ConsentEvent, ConsentText, Delivery, Subscriber, Suppression
+from .models import (
+    ConsentEvent,
+    ConsentText,
+    Delivery,
+    Issue,
+    IssueItem,
+    Subscriber,
+    Suppression,
+)
 from .models.subscribers import email_hash, email_normalize
+from .selectors import last_sent_at, suggestions, suggestions_tick
 
 log = logging.getLogger(__name__)
 # Bump when the wording of the consent sentence changes (the text itself is stored).
@@ -512,8 +521,6 @@ def issue_compose(
     ``since`` None means "since the last sent issue" (everything for the first).
     Raises NewsletterError for an empty subject.
     """
-    from .models import Issue, IssueItem
-    from .selectors import last_sent_at, suggestions, suggestions_tick
 
     subject = (subject or "").strip()
     if not subject:
