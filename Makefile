@@ -21,7 +21,7 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,dev]"
+	$(PY) -m pip install --quiet -e ".[local,test,dev]"
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install Python packages

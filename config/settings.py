@@ -22,23 +22,29 @@ VAR_DIR = BASE_DIR / env(
 )  # an absolute value wins over BASE_DIR
 
 
-def _run_state_load() -> None:
-    """Adopt what a running `make run` set (var/run.env: its port, search engine,
-    mailbox, SITE_URL, …) for variables not set here, so that a command typed in a
-    second terminal renders and sends like the running site. `make run` removes the
-    file when it stops. Variables set (non-empty) in the environment win.
-    """
-    state = VAR_DIR / "run.env"
-    if not state.is_file():
+def _env_file_load(path: Path) -> None:
+    """Adopt ``NAME=value`` lines of ``path`` for variables not set (non-empty) here."""
+    if not path.is_file():
         return
-    for line in state.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         name, sep, value = line.partition("=")
         name = name.strip()
-        if sep and name and not name.startswith("#") and not os.environ.get(name):
-            os.environ[name] = value
+        if not sep or not name or name.startswith("#") or os.environ.get(name):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        os.environ[name] = value
 
 
-_run_state_load()
+# What a running `make run` or `make serve` set (var/run.env: its port, database,
+# search engine, mailbox, SITE_URL, …; removed when it stops), then the local
+# configuration (.env, which `make run` writes on its first start). So a command typed
+# in a second terminal (`python manage.py …` from the project root) works without
+# exporting anything and renders, sends and indexes like the running site. Variables
+# set in the environment win over both.
+_env_file_load(VAR_DIR / "run.env")
+_env_file_load(BASE_DIR / ".env")
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -90,6 +96,7 @@ INSTALLED_APPS = [
     "directory.apps.DirectoryConfig",
     "search.apps.SearchConfig",
     "newsletter.apps.NewsletterConfig",
+    "operations.apps.OperationsConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -117,6 +124,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "operations.requests.RequestIdMiddleware",
+    "operations.views.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +161,10 @@ VAR_DIR_DB = VAR_DIR / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR_DB}"),
+        # Connections are reused for this many seconds and checked before reuse, so
+        # a restarted database or a connection pooler costs one failed ping, not a 500.
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -169,6 +181,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Shared cache --------------------------------------------------------------------
+# Every app server and worker must see the same cache: a coordinator's synonym edit,
+# cached labels and the newsletter's rate limits reach all processes at once. Redis
+# when REDIS_URL is set (extra "redis"), else the database (table made by migrate).
+# CACHE_URL=locmem:// keeps it in each process (tests; one process only).
+_cache_url = env("CACHE_URL", env("REDIS_URL", "db://"))
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "wegweiser"),
+        }
+    }
+elif _cache_url == "db://":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "wegweiser_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+elif _cache_url == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL {_cache_url!r}: use db://, locmem:// or a redis:// URL."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -227,8 +268,31 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads on S3-compatible storage (extra "s3", django-storages) when several app
+# servers must share them; otherwise the folder MEDIA_ROOT (a shared mount at scale).
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env("MEDIA_S3_REGION") or None,
+            "access_key": env("MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": env("MEDIA_S3_SECRET_KEY") or None,
+            "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": env_bool("MEDIA_S3_SIGNED_URLS", False),
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Django itself answers /media/ when debugging, or with SERVE_MEDIA=1 (`make serve`
+# without a proxy); at scale the reverse proxy or the S3 bucket serves uploads.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG) and not MEDIA_S3_BUCKET
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -347,6 +411,16 @@ SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", "wegweiser")
 # Seconds to wait for the engine per request, and to skip it after a failure.
 SEARCH_TIMEOUT = float(env("SEARCH_TIMEOUT", "10"))
 SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
+# Shards and replicas of a new index (search_rebuild); one replica per extra node of an
+# Elasticsearch cluster keeps search up while a node is down.
+SEARCH_SHARDS = int(env("SEARCH_SHARDS", "1"))
+SEARCH_REPLICAS = int(env("SEARCH_REPLICAS", "0"))
+
+# --- Operations (see operations/) -------------------------------------------------
+# /readyz reports "degraded" when the oldest runnable task waited longer than this
+# (seconds: no worker, or too few), and waits this long for the search engine.
+OPERATIONS_READY_MAX_TASK_AGE = float(env("OPERATIONS_READY_MAX_TASK_AGE", "300"))
+OPERATIONS_READY_SEARCH_TIMEOUT = float(env("OPERATIONS_READY_SEARCH_TIMEOUT", "2"))
 
 # --- "Who is responsible?" finder ----------------------------------------------------
 # The topic whose rules for everyone are offered when no rule answers a question.
@@ -366,28 +440,51 @@ HSDS_ADMIN_IMPORT_MAX_BYTES = int(
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Production defaults to HTTPS only (the proxy must send X-Forwarded-Proto, see
+# BEHIND_HTTPS_PROXY); `make serve` on plain http://127.0.0.1 turns these off.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
     if env_bool("BEHIND_HTTPS_PROXY", False)
     else None
 )
-SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Wagtail's admin shows page previews in a same-origin iframe, so not DENY.
 X_FRAME_OPTIONS = "SAMEORIGIN"
-SILENCED_SYSTEM_CHECKS = ["security.W019"]
+# HSTS for subdomains and the browsers' preload list bind every host of the domain
+# (often a municipality's whole domain) to HTTPS for good: opt in per deployment
+# with SECURE_HSTS_INCLUDE_SUBDOMAINS=1 and SECURE_HSTS_PRELOAD=1.
+SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W005", "security.W021"]
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id
+# and the request's method, path, status and duration). Otherwise plain text.
+LOG_FORMAT = env("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "operations.requests.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # One line per request; runserver prints its own when debugging.
+        "wegweiser.request": {
+            "level": env("LOG_REQUESTS_LEVEL", "WARNING" if DEBUG else "INFO")
+        },
         # Page-created lines and per-task state changes drown out what matters.
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},

@@ -4,7 +4,6 @@
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.http import HttpResponse
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -14,15 +13,9 @@ from directory import finder_views
 from newsletter import urls as newsletter_urls
 from search import views as search_views
 
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("healthz", healthz, name="healthz"),
     path("api/search/", search_views.search_api, name="search-api"),
     path("api/search/suggest/", search_views.suggest_api, name="search-suggest"),
     path("api/openapi.json", search_views.openapi, name="openapi"),
@@ -31,10 +24,17 @@ urlpatterns = [
     *newsletter_urls.plain,
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns.append(
+        re_path(
+            r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")),
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
 urlpatterns += i18n_patterns(
     path("search/", search_views.search_page, name="search"),

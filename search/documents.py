@@ -176,8 +176,8 @@ def index_body() -> dict:
     keyword = {"type": "keyword"}
     return {
         "settings": {
-            "number_of_shards": 1,
-            "number_of_replicas": 0,
+            "number_of_shards": settings.SEARCH_SHARDS,
+            "number_of_replicas": settings.SEARCH_REPLICAS,
             "analysis": _analysis(),
         },
         "mappings": {

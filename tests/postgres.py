@@ -97,6 +97,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
         "DJANGO_DEBUG", "1"
     )  # plain static storage; tests run DEBUG=False
     os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+    # Each test process keeps its own cache (tests that need the shared one start
+    # server processes with CACHE_URL=db://).
+    os.environ.setdefault("CACHE_URL", "locmem://")
     os.environ.setdefault(
         "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
     )

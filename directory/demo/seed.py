@@ -60,9 +60,11 @@ def demo_exists() -> bool:
 
 
 @transaction.atomic
-def seed_demo(*, offers: int | None = None) -> dict:
+def seed_demo(*, offers: int | None = None, demo_passwords: bool = True) -> dict:
     """Create the demo region; ``offers`` beyond the hand-written ones are variants.
 
+    The accounts get the published demo password only with ``demo_passwords``;
+    otherwise they cannot log in until someone sets a password (changepassword).
     Returns counts of what was created. Raises ``RuntimeError`` if a home page exists.
     """
     if demo_exists():
@@ -72,7 +74,7 @@ def seed_demo(*, offers: int | None = None) -> dict:
     agencies, points = _seed_agencies(home, taxonomy)
     created = _seed_offers(agencies, points, taxonomy, total=offers)
     _seed_responsibilities(agencies, points, taxonomy)
-    _seed_accounts(home, agencies)
+    _seed_accounts(home, agencies, password=DEMO_PASSWORD if demo_passwords else None)
     return {
         "agencies": len(agencies),
         "contact_points": len(points),
@@ -986,23 +988,27 @@ def _seed_responsibilities(agencies, points, taxonomy) -> None:
         )
 
 
-def _seed_accounts(home: HomePage, agencies: dict[str, AgencyPage]) -> None:
+def _seed_accounts(
+    home: HomePage, agencies: dict[str, AgencyPage], *, password: str | None
+) -> None:
+    """The demo's coordinator, admin and one editor per agency (``password`` None:
+    an unusable password)."""
     User = get_user_model()
     coordinator = User.objects.create_user(
         username="koordination",
         email="koordination@auental.example",
-        password=DEMO_PASSWORD,
+        password=password,
         first_name="Koordination",
         last_name="Integrationsbüro",
     )
     coordinator.groups.add(coordinators_group_ensure(home=home))
     User.objects.create_superuser(
-        username="admin", email="admin@auental.example", password=DEMO_PASSWORD
+        username="admin", email="admin@auental.example", password=password
     )
     for slug, agency in agencies.items():
         editor = User.objects.create_user(
             username=f"redaktion-{slug}",
             email=f"redaktion@{slug}.example",
-            password=DEMO_PASSWORD,
+            password=password,
         )
         editor.groups.add(agency_editors_group_ensure(agency=agency))

@@ -11,10 +11,10 @@ from django.db import transaction
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """The demo region, seeded once per module in a transaction rolled back at the
-    end.
+    end. Its accounts get the demo password (tests run with DEBUG off).
     """
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo")
+        call_command("seed_demo", "--demo-accounts")
         yield
         transaction.set_rollback(True)
 

@@ -1,7 +1,9 @@
-"""manage.py seed_demo [--offers N] [--if-empty]: build the demo region."""
+"""manage.py seed_demo [--offers N] [--if-empty] [--demo-accounts]: build the demo
+region."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo.seed import demo_exists, seed_demo
@@ -39,6 +41,15 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--demo-accounts",
+            action="store_true",
+            help=(
+                "Give the demo accounts the published password (README) even though "
+                "DJANGO_DEBUG is off. With debugging on they always get it."
+            ),
+        )
+
     def handle(self, *args, offers=None, if_empty=False, **options):
         if offers is not None and offers < 0:
             raise CommandError("--offers must be zero or more.")
@@ -53,12 +64,20 @@ class Command(BaseCommand):
                 return
             raise CommandError("The site already has content; use a fresh database.")
         started = time.monotonic()
-        counts = seed_demo(offers=offers)
+        demo_passwords = settings.DEBUG or options["demo_accounts"]
+        counts = seed_demo(offers=offers, demo_passwords=demo_passwords)
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{value} {key}" for key, value in counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"Demo region created in {elapsed:.1f} s: {summary}.")
         )
+        if not demo_passwords:
+            self.stdout.write(
+                "The demo accounts (admin, koordination, redaktion-…) cannot log in: "
+                "DJANGO_DEBUG is off, so they did not get the published demo "
+                "password. Set one with `manage.py changepassword admin`, or seed "
+                "with --demo-accounts on a machine nobody else can reach."
+            )
         self._extras(options)
 
     def _extras(self, options) -> None:
