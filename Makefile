@@ -13,7 +13,7 @@ export PORT
 export DJANGO_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format messages bench system-test-deps clean
+.PHONY: help install run serve test lint format messages bench system-test-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -33,6 +33,9 @@ locales/.compiled: $(wildcard locales/*/LC_MESSAGES/django.po) | $(VENV)/.instal
 
 run: install locales/.compiled ## Serve the demo region on http://127.0.0.1:$(PORT)
 	scripts/run
+
+serve: install locales/.compiled ## Serve it as production would (gunicorn, DEBUG off, PostgreSQL)
+	scripts/serve
 
 system-test-deps: ## Install Debian and npm packages the tests need
 	scripts/apt-install postgresql chromium fonts-noto-core gettext
