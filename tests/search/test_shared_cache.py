@@ -1,0 +1,85 @@
+"""Several app servers share one cache: a coordinator's synonym edit saved through one
+server changes search answers on every other server at once (issue 14)."""
+
+import re
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from tests.processes import free_port, group_stop, gunicorn_start, process_env
+
+TITLE = "Integrationskurs am Abend"
+
+
+def _titles(base: str) -> list[str]:
+    answer = requests.get(
+        f"{base}/api/search/", params={"q": "Sprachkurs", "lang": "de"}, timeout=30
+    )
+    assert answer.status_code == 200
+    return [result["title"] for result in answer.json()["results"]]
+
+
+def _synonym_add_through_admin(base: str, terms: str) -> None:
+    session = requests.Session()
+    login = session.get(f"{base}/admin/login/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)[1]
+    answer = session.post(
+        f"{base}/admin/login/",
+        data={
+            "username": "chef",
+            "password": "pw-4-tests!",
+            "csrfmiddlewaretoken": token,
+        },
+        headers={"Referer": f"{base}/admin/login/"},
+        timeout=30,
+    )
+    assert answer.ok and "/admin/login/" not in answer.url
+    from django.urls import reverse
+
+    from search.models import Synonym
+
+    add = base + reverse(Synonym.snippet_viewset.get_url_name("add"))
+    form = session.get(add, timeout=30)
+    assert form.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
+    answer = session.post(
+        add,
+        data={"language": "de", "terms": terms, "csrfmiddlewaretoken": token},
+        headers={"Referer": form.url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_synonym_saved_on_one_server_applies_on_the_other_at_once(
+    indexed, search_settings, tmp_path
+):
+    get_user_model().objects.create_superuser("chef", "chef@example.org", "pw-4-tests!")
+    with connection.cursor() as cursor:  # what an earlier test left in the shared cache
+        cursor.execute("DELETE FROM wegweiser_cache")
+    env = process_env(
+        tmp_path,
+        SEARCH_URL=search_settings.SEARCH_URL,
+        SEARCH_INDEX_PREFIX=search_settings.SEARCH_INDEX_PREFIX,
+    )
+    one_port, other_port = free_port(), free_port()
+    servers = []
+    try:
+        servers.append(gunicorn_start(env, port=one_port))
+        servers.append(gunicorn_start(env, port=other_port))
+        one, other = (f"http://127.0.0.1:{port}" for port in (one_port, other_port))
+        # Both have read (and cached) the empty synonym list.
+        assert TITLE not in _titles(one)
+        assert TITLE not in _titles(other)
+
+        _synonym_add_through_admin(one, "Sprachkurs, Integrationskurs, Deutschkurs")
+
+        assert TITLE in _titles(other)
+        assert TITLE in _titles(one)
+    finally:
+        for server in servers:
+            group_stop(server)
