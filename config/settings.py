@@ -42,9 +42,10 @@ def _env_file_load(path: Path) -> None:
 # configuration (.env, which `make run` writes on its first start). So a command typed
 # in a second terminal (`python manage.py …` from the project root) works without
 # exporting anything and renders, sends and indexes like the running site. Variables
-# set in the environment win over both.
+# set in the environment win over both. WEGWEISER_ENV_FILE names another file (the
+# tests use /dev/null, so a developer's .env cannot leak into them).
 _env_file_load(VAR_DIR / "run.env")
-_env_file_load(BASE_DIR / ".env")
+_env_file_load(BASE_DIR / env("WEGWEISER_ENV_FILE", ".env"))
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -35,6 +35,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
         "DJANGO_DEBUG", "1"
     )  # plain static storage; tests run DEBUG=False
     os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+    # A developer's .env (written by make run) must not change what the tests see.
+    os.environ.setdefault("WEGWEISER_ENV_FILE", os.devnull)
     # Each test process keeps its own cache (tests that need the shared one start
     # server processes with CACHE_URL=db://).
     os.environ.setdefault("CACHE_URL", "locmem://")

@@ -78,12 +78,14 @@ def url_wait(url: str, *, seconds: float, process: subprocess.Popen | None = Non
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def gunicorn_start(env: dict[str, str], *, port: int, workers: int = 1):
-    """A gunicorn server as `make serve` runs it (config/gunicorn.py) on ``port``."""
+def gunicorn_start(env: dict[str, str], *, port: int, workers: int = 1, stderr=None):
+    """A gunicorn server as `make serve` runs it (config/gunicorn.py) on ``port``;
+    its log goes to ``stderr`` (a file) when given."""
     process = subprocess.Popen(  # noqa: S603 - our own command line
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
         cwd=ROOT,
         env={**env, "PORT": str(port), "WEB_WORKERS": str(workers)},
+        stderr=stderr,
         start_new_session=True,
     )
     url_wait(f"http://127.0.0.1:{port}/healthz", seconds=60, process=process)

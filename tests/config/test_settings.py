@@ -10,20 +10,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The least a production environment sets (deploy/env.example): HTTPS redirect, HSTS
+# and secure cookies are the defaults without debugging.
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
     "ALLOWED_HOSTS": "wegweiser.example",
     "BEHIND_HTTPS_PROXY": "1",
-    "SECURE_SSL_REDIRECT": "1",
-    "SECURE_HSTS_SECONDS": "31536000",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
-    "SECURE_HSTS_PRELOAD": "1",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    skip = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    skip = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_SSL_REDIRECT"}
+    skip |= {name for name in os.environ if name.startswith("SECURE_")}
     environment = {k: v for k, v in os.environ.items() if k not in skip}
     environment.update(env)
     return subprocess.run(
@@ -90,3 +89,25 @@ def test_a_second_terminal_adopts_what_make_run_set(tmp_path):
     # What the terminal itself sets wins over the running site's state.
     result = manage("shell", "-c", code, **env, SITE_URL="https://wegweiser.example")
     assert "https://wegweiser.example" in result.stdout, result.stderr
+
+
+def test_a_second_terminal_reads_the_local_env_file(tmp_path):
+    """`python manage.py …` from the project root works without exporting anything:
+    the .env that the first `make run` writes says DJANGO_DEBUG=1."""
+    dotenv = tmp_path / "local.env"
+    dotenv.write_text(
+        "# written by make run\nDJANGO_DEBUG=1\nSITE_URL='https://from-dotenv.example'\n"
+    )
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SITE_URL)"
+    env = {
+        "WEGWEISER_ENV_FILE": str(dotenv),
+        "WEGWEISER_VAR_DIR": str(tmp_path),
+        "DJANGO_DEBUG": "",
+        "SECRET_KEY": "",
+    }
+    result = manage("shell", "-c", code, **env)
+    assert result.stdout.strip().splitlines()[-1] == "True https://from-dotenv.example"
+
+    # Without it, the same command refuses to start without a secret key.
+    result = manage("shell", "-c", code, **dict(env, WEGWEISER_ENV_FILE="none.env"))
+    assert "SECRET_KEY must be set" in result.stderr
