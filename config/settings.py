@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
@@ -189,6 +190,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # when REDIS_URL is set (extra "redis"), else the database (table made by migrate).
 # CACHE_URL=locmem:// keeps it in each process (tests; one process only).
 _cache_url = env("CACHE_URL", env("REDIS_URL", "db://"))
+CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -416,6 +418,9 @@ SEARCH_RETRY_PAUSE = float(env("SEARCH_RETRY_PAUSE", "15"))
 # Elasticsearch cluster keeps search up while a node is down.
 SEARCH_SHARDS = int(env("SEARCH_SHARDS", "1"))
 SEARCH_REPLICAS = int(env("SEARCH_REPLICAS", "0"))
+# Seconds a task worker holds the index changes it claimed: longer than sending one
+# batch takes; a killed worker's changes go to another worker after this.
+SEARCH_CLAIM_SECONDS = int(env("SEARCH_CLAIM_SECONDS", "300"))
 
 # --- Operations (see operations/) -------------------------------------------------
 # /readyz reports "degraded" when the oldest runnable task waited longer than this

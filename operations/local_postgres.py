@@ -25,15 +25,20 @@ def free_port() -> int:
 
 def pg_bin() -> Path:
     """The newest installed server's bin folder."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    candidates = glob.glob("/usr/lib/postgresql/*/bin/initdb")
     if candidates:
-        return Path(candidates[0]).parent
+        newest = max(candidates, key=lambda path: _version(Path(path).parts[-3]))
+        return Path(newest).parent
     found = shutil.which("initdb")
     if not found:
         raise PostgresMissing(
             "PostgreSQL is not installed (Debian package 'postgresql')."
         )
     return Path(found).parent
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 class Cluster:

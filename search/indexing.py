@@ -2,12 +2,13 @@
 
 import logging
 import time
+import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from elasticsearch import NotFoundError, helpers
 
@@ -20,6 +21,8 @@ from .models import IndexChange
 
 log = logging.getLogger(__name__)
 BATCH = 500
+# The recovery task runs this long after a claim ran out: hosts' clocks differ a little.
+RECOVERY_MARGIN = timedelta(seconds=10)
 
 
 def _for_documents(offers: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
@@ -43,58 +46,151 @@ def indexable_offers() -> QuerySet[OfferPage]:
 
 
 # --- queueing ---------------------------------------------------------------------
+#
+# Several workers may run `process_index_changes` at once. Each run claims its rows
+# (``IndexChange.claim``) for SEARCH_CLAIM_SECONDS, sends them outside any transaction
+# and then deletes only the rows whose revision is still the one it sent: a change
+# recorded again meanwhile stays queued and is sent again. A claim that ran out (the
+# worker died) is taken over; `recover_index_changes` runs when it runs out.
+
+
+def _claim_seconds() -> float:
+    return settings.SEARCH_CLAIM_SECONDS
 
 
 def changes_record(offers: Iterable[OfferPage]) -> int:
     """Queue ``offers`` for (re)indexing after the current transaction commits.
 
-    Never raises on engine trouble: the engine is not touched here.
+    An offer already queued gets a new revision, so a worker sending its older state
+    right now leaves the row for the next run. Never raises on engine trouble: the
+    engine is not touched here.
     """
     if not settings.SEARCH_URL:
         return 0  # no engine configured: `search_rebuild` indexes everything later
-    rows = [IndexChange(page_id=o.pk, hsds_id=o.hsds_id) for o in offers if o.pk]
-    if not rows:
-        return 0
-    IndexChange.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["page_id"],
-        update_fields=["hsds_id"],
-    )
-    transaction.on_commit(_enqueue_processing)
+    count = _changes_upsert({o.pk: o.hsds_id for o in offers if o.pk})
+    if count:
+        transaction.on_commit(_enqueue_processing)
+    return count
+
+
+def _changes_upsert(hsds_ids: dict[int, uuid.UUID]) -> int:
+    # The claim is left alone: while a worker sends an offer, no other worker may
+    # send it (the older state could reach the engine last). The worker sees the new
+    # revision when it finishes, releases the row and enqueues processing again.
+    rows = [
+        IndexChange(page_id=pk, hsds_id=hsds_id, revision=uuid.uuid4())
+        for pk, hsds_id in hsds_ids.items()
+    ]
+    if rows:
+        IndexChange.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["page_id"],
+            update_fields=["hsds_id", "revision"],
+        )
     return len(rows)
 
 
 def _enqueue_processing(delay: timedelta | None = None) -> None:
     from .tasks import process_index_changes
 
-    task = process_index_changes
-    if delay:
-        task = task.using(run_after=timezone.now() + delay)
+    _enqueue(process_index_changes, at=timezone.now() + delay if delay else None)
+
+
+def _enqueue(task, *, at: datetime | None = None) -> None:
     try:
-        task.enqueue()
+        if at is None:
+            task.enqueue()
+            return
+        if not task.get_backend().supports_defer:
+            log.info("the task backend runs no deferred tasks: %s skipped", task.name)
+            return
+        # Possibly inside a claim's transaction: a savepoint keeps a failed enqueue
+        # from breaking it.
+        with transaction.atomic():
+            task.using(run_after=at).enqueue()
     except Exception:  # a broken task backend must not break an editor's save
-        log.exception("could not enqueue index processing; pending changes stay queued")
+        log.exception("could not enqueue %s; pending changes stay queued", task.name)
 
 
-def changes_process(*, limit: int = 1000) -> dict:
-    """Send queued changes to the engine; rows go only once the engine has them.
+def _claimable(now: datetime) -> QuerySet[IndexChange]:
+    return IndexChange.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
 
-    Returns counts. On engine failure the rows stay with their error, and processing is
-    enqueued again with a growing delay.
+
+def changes_claim(*, claim: uuid.UUID, limit: int) -> list[IndexChange]:
+    """Take up to ``limit`` pending changes for the run ``claim``, oldest first:
+    unclaimed rows and rows whose claim ran out.
+
+    Two runs never hold the same row: on PostgreSQL the candidates are locked with
+    SKIP LOCKED, and the update claims only rows that are still free (on SQLite, where
+    rows cannot be locked, the conditional update is what keeps a second writer out).
+    A recovery task is enqueued, in the same transaction, for when the claim runs out.
     """
-    pending = list(IndexChange.objects.order_by("created_at")[:limit])
-    if not pending:
-        return {"indexed": 0, "deleted": 0, "failed": 0}
+    now = timezone.now()
+    until = now + timedelta(seconds=_claim_seconds())
+    with transaction.atomic():
+        candidates = _claimable(now).order_by("created_at")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        _claimable(now).filter(pk__in=ids).update(claim=claim, claimed_until=until)
+        claimed = list(IndexChange.objects.filter(claim=claim).order_by("created_at"))
+        if claimed:
+            from .tasks import recover_index_changes
+
+            _enqueue(recover_index_changes, at=until + RECOVERY_MARGIN)
+    return claimed
+
+
+def _changes_finish(
+    *, claim: uuid.UUID, claimed: list[IndexChange], sent: list[IndexChange]
+) -> bool:
+    """Delete the rows that reached the engine and were not recorded again since the
+    claim; release all other rows of this run.
+
+    Returns whether changes are left to process now: rows recorded again while they
+    were sent, and rows this run lost (it was slower than its claim and another run
+    took them over), which are recorded again because this run's older state may
+    have reached the engine after the other run's.
+    """
+    with transaction.atomic():
+        held = IndexChange.objects.filter(claim=claim)
+        if connection.features.has_select_for_update:
+            held = held.select_for_update()
+        still = dict(held.values_list("pk", "revision"))
+        done = [c for c in sent if still.get(c.pk) == c.revision]
+        IndexChange.objects.filter(
+            claim=claim,
+            pk__in=[c.pk for c in done],
+            revision__in=[c.revision for c in done],
+        ).delete()
+        IndexChange.objects.filter(claim=claim).update(claim=None, claimed_until=None)
+    changed = [c for c in claimed if c.pk in still and still[c.pk] != c.revision]
+    lost = [c for c in claimed if c.pk not in still]
+    if lost:
+        log.warning(
+            "%s index changes were taken over or removed while being sent; "
+            "queued again",
+            len(lost),
+        )
+        _changes_upsert({c.page_id: c.hsds_id for c in lost})
+    return bool(changed or lost)
+
+
+def _actions(changes: list[IndexChange]) -> list[dict]:
     visible = {
         offer.pk: offer
         for offer in _for_documents(
-            indexable_offers().filter(pk__in=[c.page_id for c in pending])
+            indexable_offers().filter(pk__in=[c.page_id for c in changes])
         )
     }
     root = site_root_path()
     actions = []
-    for change in pending:
+    for change in changes:
         offer = visible.get(change.page_id)
         if offer is not None:
             actions.append(
@@ -106,6 +202,22 @@ def changes_process(*, limit: int = 1000) -> dict:
             )
         else:
             actions.append({"_op_type": "delete", "_id": str(change.hsds_id)})
+    return actions
+
+
+def changes_process(*, limit: int = 1000) -> dict:
+    """Send queued changes to the engine; rows go only once the engine has them.
+
+    Each change is sent by one run at a time, however many workers run. A change
+    recorded again while it was being sent stays queued and processing is enqueued
+    again. Returns counts. On engine failure the rows stay with their error, and
+    processing is enqueued again with a growing delay.
+    """
+    claim = uuid.uuid4()
+    claimed = changes_claim(claim=claim, limit=limit)
+    if not claimed:
+        return {"indexed": 0, "deleted": 0, "failed": 0}
+    actions = _actions(claimed)
     try:
         client = engine.client()
         _ok, errors = helpers.bulk(
@@ -116,13 +228,16 @@ def changes_process(*, limit: int = 1000) -> dict:
             refresh="wait_for",
         )
     except (engine.SearchUnavailable, *engine.ENGINE_ERRORS) as error:
-        attempts = max(change.attempts for change in pending) + 1
-        IndexChange.objects.filter(pk__in=[c.pk for c in pending]).update(
-            attempts=attempts, last_error=str(error)[:2000]
+        attempts = max(change.attempts for change in claimed) + 1
+        IndexChange.objects.filter(claim=claim).update(
+            attempts=attempts,
+            last_error=str(error)[:2000],
+            claim=None,
+            claimed_until=None,
         )
-        log.warning("indexing postponed (%s pending): %s", len(pending), error)
+        log.warning("indexing postponed (%s pending): %s", len(claimed), error)
         _enqueue_processing(delay=timedelta(seconds=min(30 * 2**attempts, 3600)))
-        return {"indexed": 0, "deleted": 0, "failed": len(pending)}
+        return {"indexed": 0, "deleted": 0, "failed": len(claimed)}
 
     failed_ids = {
         item.get("index", item.get("delete", {})).get("_id")
@@ -130,16 +245,26 @@ def changes_process(*, limit: int = 1000) -> dict:
         # deleting what is not in the index is fine
         if item.get("delete", {}).get("status") != 404
     }
-    done = [c.pk for c in pending if str(c.hsds_id) not in failed_ids]
-    IndexChange.objects.filter(pk__in=done).delete()
-    deleted = sum(1 for a in actions if a["_op_type"] == "delete")
-    if len(pending) == limit:
+    sent = [c for c in claimed if str(c.hsds_id) not in failed_ids]
+    again = _changes_finish(claim=claim, claimed=claimed, sent=sent)
+    if again or len(claimed) == limit:
         _enqueue_processing()
+    deleted = sum(1 for a in actions if a["_op_type"] == "delete")
     return {
         "indexed": len(actions) - deleted - len(failed_ids),
         "deleted": deleted,
         "failed": len(failed_ids),
     }
+
+
+def changes_recover() -> dict:
+    """Process the queue if a claim ran out (its worker died); else do nothing."""
+    now = timezone.now()
+    if not IndexChange.objects.filter(
+        claim__isnull=False, claimed_until__lt=now
+    ).exists():
+        return {"indexed": 0, "deleted": 0, "failed": 0}
+    return changes_process()
 
 
 # --- rebuild and drift ----------------------------------------------------------------
@@ -160,8 +285,9 @@ def rebuild() -> dict:
     started = time.monotonic()
     index_create(new_index)
     root = site_root_path()
-    # Changes queued from now on are replayed after the swap, so none is lost.
-    cutoff = timezone.now()
+    # Changes queued until now are in the new index unless recorded again meanwhile;
+    # the others are replayed after the swap, so none is lost.
+    queued = list(IndexChange.objects.values_list("pk", "revision"))
 
     def actions():
         offers = _for_documents(indexable_offers().order_by("pk"))
@@ -188,7 +314,12 @@ def rebuild() -> dict:
     client.indices.update_aliases(actions=swap)
     for name in old:
         client.indices.delete(index=name)
-    IndexChange.objects.filter(created_at__lt=cutoff).delete()
+    for start in range(0, len(queued), BATCH):
+        chunk = queued[start : start + BATCH]
+        IndexChange.objects.filter(
+            pk__in=[pk for pk, _revision in chunk],
+            revision__in=[revision for _pk, revision in chunk],
+        ).delete()
     if IndexChange.objects.exists():
         changes_process()
     return {

@@ -1,5 +1,7 @@
 """Pending index changes (so nothing is lost while the engine is down) and synonyms."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,11 +13,17 @@ class IndexChange(models.Model):
     """An offer whose index entry must be refreshed (indexed or removed).
 
     Written in the same transaction as the edit that caused it; deleted only after the
-    engine confirmed the change. One row per offer: repeated edits collapse.
+    engine confirmed the change. One row per offer: repeated edits collapse, and each
+    one gives the row a new ``revision``, so a worker that sent an older state leaves
+    the row for the next run. A worker holds the rows it sends (``claim`` until
+    ``claimed_until``); a claim that ran out (the worker died) is taken over.
     """
 
     page_id = models.IntegerField(_("page id"), unique=True)
     hsds_id = models.UUIDField(_("HSDS id"))
+    revision = models.UUIDField(_("revision"), default=uuid.uuid4)
+    claim = models.UUIDField(_("claimed by"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

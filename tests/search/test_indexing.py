@@ -1,14 +1,23 @@
 """Index maintenance: publish/unpublish/delete/move reach the index through tasks,
-failures are retried, rebuilds swap an alias, drift is reported and repaired."""
+failures are retried, rebuilds swap an alias, drift is reported and repaired, and a
+change is never lost between workers (see also test_workers.py)."""
+
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
+from django_tasks import task_backends
+from elasticsearch import helpers
 
-from search import engine
-from search.indexing import changes_process, rebuild
+from directory.models import OfferPage
+from search import engine, indexing
+from search.indexing import changes_claim, changes_process, changes_record, rebuild
 from search.models import IndexChange
 from search.queries import SearchRequest, engine_search
+from search.tasks import recover_index_changes
 from tests.factories import AgencyPageFactory, OfferPageFactory
 
 
@@ -179,3 +188,110 @@ def test_deleting_a_place_reindexes_its_offers(
         point.delete()
     response = engine_search(SearchRequest(facets={"district": ["bergheim"]}))
     assert response.count == 0
+
+
+# --- several workers: claims, changes recorded again, dead workers -------------------
+
+
+@pytest.fixture
+def enqueued(settings):
+    """Tasks are recorded, not run: the test plays the worker. Returns the search
+    tasks enqueued so far (Wagtail enqueues its own too)."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    results = task_backends["default"].results
+    return lambda: [
+        r.task for r in results if r.task.module_path.startswith("search.tasks.")
+    ]
+
+
+def indexed_title(offer: OfferPage) -> str:
+    document = engine.client().get(index=engine.alias_name(), id=str(offer.hsds_id))
+    return document["_source"]["title"]["de"]
+
+
+def retitle(offer: OfferPage, title: str) -> None:
+    """An editor's change to the offer, queued as the signals do."""
+    OfferPage.objects.filter(pk=offer.pk).update(title=title, title_de=title)
+    changes_record([offer])
+
+
+def test_a_change_recorded_again_while_it_is_sent_is_not_lost(
+    indexed, enqueued, monkeypatch
+):
+    offer = indexed["abendkurs"]
+    retitle(offer, "Integrationskurs am Abend (neu)")
+    real_bulk = helpers.bulk
+
+    def editor_saves_while_sending(*args, **kwargs):
+        # The documents are built; the editor saves again before they reach the engine.
+        retitle(offer, "Integrationskurs am Abend (neuer)")
+        return real_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(helpers, "bulk", editor_saves_while_sending)
+    assert changes_process()["indexed"] == 1
+    monkeypatch.setattr(helpers, "bulk", real_bulk)
+
+    assert indexed_title(offer) == "Integrationskurs am Abend (neu)"
+    change = IndexChange.objects.get(page_id=offer.pk)
+    assert change.claim is None, "released for the next run"
+    assert "process_index_changes" in [task.name for task in enqueued()]
+
+    assert changes_process()["indexed"] == 1  # what the enqueued task does
+    assert indexed_title(offer) == "Integrationskurs am Abend (neuer)"
+    assert not IndexChange.objects.exists()
+
+
+def test_a_claim_of_a_dead_worker_runs_out_and_is_taken_over(
+    indexed, agency, enqueued, settings
+):
+    settings.SEARCH_CLAIM_SECONDS = 300
+    offer = OfferPageFactory(parent=agency, title_de="Fahrradwerkstatt")
+    changes_record([offer])
+    held = changes_claim(claim=uuid.uuid4(), limit=10)  # then the worker is killed
+    assert [c.page_id for c in held] == [offer.pk]
+    (recovery,) = enqueued()
+    assert recovery.name == "recover_index_changes"
+    assert recovery.run_after > held[0].claimed_until
+
+    # While the claim holds, other runs leave the row alone.
+    assert changes_process()["indexed"] == 0
+    assert recover_index_changes.call()["indexed"] == 0
+    assert found("Fahrradwerkstatt") == []
+
+    IndexChange.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert recover_index_changes.call()["indexed"] == 1  # at recovery.run_after
+    assert found("Fahrradwerkstatt") == ["Fahrradwerkstatt"]
+    assert not IndexChange.objects.exists()
+
+
+def test_a_run_slower_than_its_claim_queues_its_offers_again(
+    indexed, enqueued, monkeypatch
+):
+    offer = indexed["online"]
+    retitle(offer, "Online-Sprachcafé am Abend")
+    real_bulk = helpers.bulk
+    calls = []
+
+    def claim_runs_out_while_sending(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            # This run stalls past its claim; another run takes the row over and
+            # finishes first, then this run's request reaches the engine.
+            IndexChange.objects.update(
+                claimed_until=timezone.now() - timedelta(seconds=1)
+            )
+            assert indexing.changes_process()["indexed"] == 1
+            assert not IndexChange.objects.exists()
+        return real_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(helpers, "bulk", claim_runs_out_while_sending)
+    assert changes_process()["indexed"] == 1
+    monkeypatch.setattr(helpers, "bulk", real_bulk)
+
+    assert IndexChange.objects.filter(page_id=offer.pk, claim=None).exists()
+    assert "process_index_changes" in [task.name for task in enqueued()]
+    assert changes_process()["indexed"] == 1
+    assert indexed_title(offer) == "Online-Sprachcafé am Abend"
+    assert not IndexChange.objects.exists()
