@@ -26,3 +26,21 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("WEB_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 # Load the app once and fork: less memory per process and a failed start fails fast.
 preload_app = True
+# With LOG_FORMAT=json gunicorn's own lines (start, worker exits, timeouts) are JSON
+# objects too, like the site's (operations/logs.py).
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "operations.logs.JsonFormatter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json"}
+        },
+        "loggers": {
+            "gunicorn.error": {
+                "handlers": ["console"],
+                "level": "INFO",
+                "propagate": False,
+            }
+        },
+    }

@@ -83,6 +83,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Old keys still accepted for signatures (sessions, links in mails already sent) while
+# a new SECRET_KEY takes over: put the old key here when rotating.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PORT = int(env("PORT", "8000"))
@@ -167,6 +170,10 @@ DATABASES = {
         # a restarted database or a connection pooler costs one failed ping, not a 500.
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
+        # Behind PgBouncer in transaction mode, server-side cursors cannot work.
+        disable_server_side_cursors=env_bool(
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+        ),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -111,3 +111,25 @@ def test_a_second_terminal_reads_the_local_env_file(tmp_path):
     # Without it, the same command refuses to start without a secret key.
     result = manage("shell", "-c", code, **dict(env, WEGWEISER_ENV_FILE="none.env"))
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_links_in_mails_survive_a_secret_key_rotation():
+    """The old key in SECRET_KEY_FALLBACKS keeps signed links (unsubscribe,
+    preferences) of mails already sent working."""
+    old, new = "old-key-" + "o" * 50, "new-key-" + "n" * 50
+    make = (
+        "import uuid; from newsletter.tokens import subscriber_token;"
+        "print(subscriber_token(uuid.UUID(int=7)))"
+    )
+    token = manage("shell", "-c", make, DJANGO_DEBUG="1", SECRET_KEY=old)
+    token = token.stdout.strip().splitlines()[-1]
+    read = (
+        "from newsletter.tokens import subscriber_token_read as r, InvalidToken\n"
+        f"try: print(r({token!r}))\nexcept InvalidToken: print('refused')"
+    )
+    rotated = manage(
+        "shell", "-c", read, DJANGO_DEBUG="1", SECRET_KEY=new, SECRET_KEY_FALLBACKS=old
+    )
+    assert rotated.stdout.strip().splitlines()[-1] == f"{7:032x}", rotated.stderr
+    forgotten = manage("shell", "-c", read, DJANGO_DEBUG="1", SECRET_KEY=new)
+    assert forgotten.stdout.strip().splitlines()[-1] == "refused"

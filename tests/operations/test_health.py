@@ -119,3 +119,5 @@ def test_json_logs_and_readiness_of_real_servers(home, tmp_path):
         200,
     )
     assert line["duration_ms"] >= 0 and line["level"] == "INFO" and line["time"]
+    # gunicorn's own lines are JSON too.
+    assert any(line["logger"] == "gunicorn.error" for line in lines)
