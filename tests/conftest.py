@@ -4,14 +4,17 @@ import uuid
 
 import pytest
 from django.utils import translation
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from tests.factories import AgencyPageFactory, HomePageFactory
 
 
 def _root_page() -> Page:
-    # Transactional tests (live server) flush the tables, including Wagtail's root page.
+    # Transactional tests (live server) flush the tables, including Wagtail's root page
+    # and root collection (which migrations made).
     Locale.objects.get_or_create(language_code="de")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(title="Root", slug="root")

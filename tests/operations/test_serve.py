@@ -54,7 +54,10 @@ def test_make_serve_runs_the_site_as_production_would(home, search_settings, tmp
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        url_wait(f"{base}/healthz", seconds=240, process=serve)
+        try:
+            url_wait(f"{base}/healthz", seconds=240, process=serve)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{log.read_text()[-3000:]}") from None
         text = log.read_text()
         assert "System check identified no issues" in text  # check --deploy passed
         assert "cannot log in" in text  # demo accounts without the README password
