@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from time import monotonic, sleep
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +56,17 @@ from .vocabulary import (
 
 SOURCE = settings.LANGUAGE_CODE
 BATCH = 500  # records per commit; each record has its own savepoint inside
+PREFETCH = 50  # services whose existing offers are loaded together
+# SQLite has one write lock and no queue for it: a writer that finds it taken sleeps
+# and tries again (every 100 ms once it has waited a while) until its busy timeout
+# runs out. An import that began its next batch the moment it committed would keep
+# the lock for its whole run, and the web requests and task worker waiting for it
+# would fail with "database is locked". So on SQLite a batch also ends after
+# SQLITE_BATCH_SECONDS, and then the import leaves the lock to the others for
+# SQLITE_PAUSE_SECONDS, time for three tries of each (a try may find it taken by
+# another of them). Measured in tests/config/test_sqlite_concurrency.py.
+SQLITE_BATCH_SECONDS = 1.0
+SQLITE_PAUSE_SECONDS = 0.3
 
 
 class RecordError(ValueError):
@@ -260,14 +272,37 @@ class Importer:
     def _batches(self, records: list) -> None:
         # Each batch commits (unless inside the dry run's transaction): a long import
         # keeps what it did; each record has its own savepoint either way.
-        for start in range(0, len(records), BATCH):
+        connection = transaction.get_connection()
+        shares_lock = connection.vendor == "sqlite" and not connection.in_atomic_block
+        seconds = SQLITE_BATCH_SECONDS if shares_lock else None
+        start = 0
+        while start < len(records):
+            if start and shares_lock:
+                sleep(SQLITE_PAUSE_SECONDS)  # the other writers' turn (see above)
             with transaction.atomic():
-                batch = records[start : start + BATCH]
-                self._offers_prefetch([r[1] for r in batch if r[0] == "service"])
-                self._batch_rows = []
-                for record in batch:
-                    self._record(*record)
-                self._rows_write(self._batch_rows)
+                start = self._batch(records, start, seconds=seconds)
+
+    def _batch(self, records: list, start: int, *, seconds: float | None) -> int:
+        """Import ``records`` from ``start`` on: BATCH of them, or fewer once
+        ``seconds`` have passed. Returns the position of the first one left.
+        """
+        until = None if seconds is None else monotonic() + seconds
+        # Other writers may have added pages since the last batch.
+        self._last_child = {}
+        self._slugs = {}
+        self._batch_rows = []
+        end = min(start + BATCH, len(records))
+        position = start
+        while position < end:
+            if (position - start) % PREFETCH == 0:
+                chunk = records[position : min(position + PREFETCH, end)]
+                self._offers_prefetch([r[1] for r in chunk if r[0] == "service"])
+            self._record(*records[position])
+            position += 1
+            if until is not None and monotonic() >= until:
+                break
+        self._rows_write(self._batch_rows)
+        return position
 
     @staticmethod
     def _rows_write(rows: list) -> None:
