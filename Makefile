@@ -13,7 +13,7 @@ export PORT
 export DJANGO_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint format messages bench system-test-deps clean
+.PHONY: help install run serve test lint format messages bench bench-load system-test-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -66,6 +66,9 @@ messages: install ## Update and compile the gettext catalogues in locales/
 
 bench: install ## Print performance figures (seed time, page timings)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+bench-load: install locales/.compiled ## Load-test make serve with wrk (10,000 offers; BENCH_LOAD_ARGS=--quick)
+	$(PY) scripts/bench_load.py $(BENCH_LOAD_ARGS)
 
 clean: ## Remove the local database, media and the virtualenv
 	rm -rf var $(VENV) node_modules locales/.compiled

@@ -17,8 +17,8 @@ graceful_timeout = 30
 keepalive = 5
 # A process is replaced after this many requests (and a random few more), so memory
 # that grows slowly never grows for long.
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS") or 2000)
-max_requests_jitter = 200
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS") or 20000)
+max_requests_jitter = 2000
 # Django logs one line per request itself (with its request id, LOG_FORMAT=json).
 accesslog = None
 errorlog = "-"

@@ -1,7 +1,9 @@
 """Reads across models for the public pages, written to avoid N+1 queries."""
 
+import uuid
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from wagtail.models import Site
 from wagtail.query import PageQuerySet
@@ -76,14 +78,48 @@ def contact_points_with_state(contact_points) -> list[tuple[ContactPointPage, ob
     ]
 
 
+# Reads that count or scan the whole catalogue (home page, topic listings) are kept
+# in the shared cache under the catalogue's generation, which every publish,
+# unpublish, move, deletion and taxonomy change renews (directory/signals.py), so
+# every app server sees a change at once. The timeout covers what no signal reports:
+# offers whose end date passes.
+CATALOGUE_GENERATION_KEY = "directory:catalogue-generation"
+CATALOGUE_CACHE_SECONDS = 300
+
+
+def catalogue_changed() -> None:
+    """Forget every cached catalogue read (on all servers)."""
+    cache.set(CATALOGUE_GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _catalogue_cached(name: str, build):
+    generation = cache.get(CATALOGUE_GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(CATALOGUE_GENERATION_KEY, generation, None)
+        generation = cache.get(CATALOGUE_GENERATION_KEY, generation)
+    key = f"directory:{name}:{generation}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, CATALOGUE_CACHE_SECONDS)
+    return value
+
+
 def topics_with_offer_counts() -> list[Topic]:
     """All topics with ``offer_count`` = number of visible offers on that topic."""
-    visible = visible_offers().values("pk")
-    return list(
-        Topic.objects.annotate(
-            offer_count=Count("offers", filter=Q(offers__in=visible), distinct=True)
+
+    def build() -> list[Topic]:
+        visible = visible_offers().values("pk")
+        return list(
+            Topic.objects.annotate(
+                offer_count=Count(
+                    "offers", filter=Q(offers__in=visible), distinct=True
+                )
+            )
         )
-    )
+
+    return _catalogue_cached("topic-counts", build)
 
 
 def offers_for_topic(*, topic: Topic, district: District | None = None):
@@ -97,10 +133,17 @@ def offers_for_topic(*, topic: Topic, district: District | None = None):
 
 def districts_for_topic(*, topic: Topic) -> list[District]:
     """Districts where at least one visible offer on ``topic`` takes place."""
-    offer_ids = visible_offers().filter(topics=topic).values("pk")
-    return list(
-        District.objects.filter(contact_points__offers__in=offer_ids).distinct()
-    )
+
+    def build() -> list[District]:
+        offer_ids = visible_offers().filter(topics=topic).values("pk")
+        district_ids = (
+            ContactPointPage.objects.filter(offers__in=offer_ids)
+            .exclude(district=None)
+            .values("district_id")
+        )
+        return list(District.objects.filter(pk__in=district_ids))
+
+    return _catalogue_cached(f"topic-districts:{topic.pk}", build)
 
 
 def offer_detail(*, offer: OfferPage) -> dict:

@@ -156,6 +156,27 @@ def test_home_lists_topics_with_offer_counts(client, offer, topic):
     assert "1 Angebot" in body or "1 offer" in body
 
 
+def test_counts_and_districts_follow_publishing_at_once(
+    client, offer, topic, district, agency
+):
+    """The home page's counts and the topic's districts are cached in the shared
+    cache; publishing and unpublishing renew them at once."""
+    assert "1 Angebot" in client.get("/de/").content.decode()
+    other = DistrictFactory(slug="talheim", name_de="Talheim")
+    point = ContactPointPageFactory(parent=agency, district=other)
+    second = published_offer(
+        agency,
+        texts={"title": {"de": "Sprachcafé"}},
+        topics=[topic],
+        contact_points=[point],
+    )
+    assert "2 Angebote" in client.get("/de/").content.decode()
+    assert "talheim" in client.get("/de/topics/sprache/").content.decode()
+    second.unpublish()
+    assert "1 Angebot" in client.get("/de/").content.decode()
+    assert "talheim" not in client.get("/de/topics/sprache/").content.decode()
+
+
 def test_topic_page_lists_its_offers_and_filters_by_district(client, offer, district):
     assert (
         "Deutschkurs für Frauen" in client.get("/de/topics/sprache/").content.decode()
