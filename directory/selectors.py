@@ -113,9 +113,7 @@ def topics_with_offer_counts() -> list[Topic]:
         visible = visible_offers().values("pk")
         return list(
             Topic.objects.annotate(
-                offer_count=Count(
-                    "offers", filter=Q(offers__in=visible), distinct=True
-                )
+                offer_count=Count("offers", filter=Q(offers__in=visible), distinct=True)
             )
         )
 
