@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
@@ -22,21 +21,13 @@ from search.indexing import changes_record, rebuild
 from search.models import IndexChange
 from search.tasks import process_index_changes
 from tests.factories import AgencyPageFactory, OfferPageFactory
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFERS = 300
 BATCH = 10  # small batches, so both workers send at the same time
 GROUP = 30  # offers saved twice in a row in the second part
 TASK = "search.tasks.process_index_changes"
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST']}:{db['PORT']}"
-        f"/{db['NAME']}"
-    )
 
 
 def _worker(name: str, env: dict, log: Path) -> subprocess.Popen:
@@ -118,7 +109,7 @@ def test_two_workers_send_each_change_once_and_keep_the_latest(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_DEBUG": "1",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "SEARCH_URL": settings.SEARCH_URL,
