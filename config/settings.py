@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Below the middleware that decorate answers: cached ones get their headers too.
+    "operations.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -434,6 +436,20 @@ SEARCH_CLAIM_SECONDS = int(env("SEARCH_CLAIM_SECONDS", "300"))
 # (seconds: no worker, or too few), and waits this long for the search engine.
 OPERATIONS_READY_MAX_TASK_AGE = float(env("OPERATIONS_READY_MAX_TASK_AGE", "300"))
 OPERATIONS_READY_SEARCH_TIMEOUT = float(env("OPERATIONS_READY_SEARCH_TIMEOUT", "2"))
+# Whole public answers for anonymous readers (operations/pagecache.py), kept this
+# many seconds in the shared cache and forgotten at once by any publish on any
+# server; 0 turns it off (the default with DJANGO_DEBUG, so template edits show).
+OPERATIONS_PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0" if DEBUG else "60"))
+OPERATIONS_PAGE_CACHE_ALIAS = "default"
+# URL names (glob patterns) whose answers are cached: not the search (its index is
+# updated after the publish, by the worker), not the newsletter's forms.
+OPERATIONS_PAGE_CACHE_VIEWS = (
+    "wagtail_serve",
+    "finder",
+    "finder-api",
+    "hsds",
+    "hsds-*",
+)
 
 # --- "Who is responsible?" finder ----------------------------------------------------
 # The topic whose rules for everyone are offered when no rule answers a question.

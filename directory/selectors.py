@@ -1,12 +1,12 @@
 """Reads across models for the public pages, written to avoid N+1 queries."""
 
-import uuid
 from collections import defaultdict
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from wagtail.models import Site
 from wagtail.query import PageQuerySet
+
+from operations.caching import public_cached
 
 from .hours import opening_state
 from .models import (
@@ -79,31 +79,15 @@ def contact_points_with_state(contact_points) -> list[tuple[ContactPointPage, ob
 
 
 # Reads that count or scan the whole catalogue (home page, topic listings) are kept
-# in the shared cache under the catalogue's generation, which every publish,
+# in the shared cache under the public content's generation, which every publish,
 # unpublish, move, deletion and taxonomy change renews (directory/signals.py), so
 # every app server sees a change at once. The timeout covers what no signal reports:
 # offers whose end date passes.
-CATALOGUE_GENERATION_KEY = "directory:catalogue-generation"
 CATALOGUE_CACHE_SECONDS = 300
 
 
-def catalogue_changed() -> None:
-    """Forget every cached catalogue read (on all servers)."""
-    cache.set(CATALOGUE_GENERATION_KEY, uuid.uuid4().hex, None)
-
-
 def _catalogue_cached(name: str, build):
-    generation = cache.get(CATALOGUE_GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(CATALOGUE_GENERATION_KEY, generation, None)
-        generation = cache.get(CATALOGUE_GENERATION_KEY, generation)
-    key = f"directory:{name}:{generation}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CATALOGUE_CACHE_SECONDS)
-    return value
+    return public_cached(f"directory:{name}", build, seconds=CATALOGUE_CACHE_SECONDS)
 
 
 def topics_with_offer_counts() -> list[Topic]:

@@ -1,13 +1,13 @@
 """Signal receivers: keep an offer's or contact point's agency in step with the tree;
-forget cached catalogue reads when the public catalogue changes."""
+forget cached public content (counts, listings, whole pages) when it changes."""
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .models import ContactPointPage, District, OfferPage, Topic
+from operations.caching import public_content_changed
 
 
 @receiver(post_page_move)
@@ -22,23 +22,31 @@ def resync_agency_after_move(sender, instance, **kwargs) -> None:
             type(page).objects.filter(pk=page.pk).update(agency=parent)
 
 
+def _public_content_changed() -> None:
+    # Now (this transaction's own later reads) and again after the commit: another
+    # process reading between the change and the commit caches the old state.
+    public_content_changed()
+    transaction.on_commit(public_content_changed)
+
+
 @receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_page_move)
-@receiver(post_delete, sender=Page)
-@receiver(post_delete, sender=OfferPage)
-@receiver(post_delete, sender=ContactPointPage)
-@receiver(post_save, sender=Topic)
-@receiver(post_delete, sender=Topic)
-@receiver(post_save, sender=District)
-@receiver(post_delete, sender=District)
-def catalogue_changed(sender, **kwargs) -> None:
-    from .selectors import catalogue_changed as forget
+def page_state_changed(sender, **kwargs) -> None:
+    _public_content_changed()
 
-    # Now (this transaction's own later reads) and again after the commit: another
-    # process reading between the change and the commit caches the old state.
-    forget()
-    transaction.on_commit(forget)
+
+@receiver(post_save)
+@receiver(post_delete)
+@receiver(m2m_changed)
+def directory_row_changed(sender, **kwargs) -> None:
+    """Any row of the directory (pages, taxonomies, responsibilities, opening hours),
+    any page and the sites are public content or decide what is public."""
+    meta = getattr(sender, "_meta", None)
+    if meta is None:
+        return
+    if meta.app_label == "directory" or issubclass(sender, (Page, Site)):
+        _public_content_changed()
 
 
 # Sent by `seed_demo` after the region exists, with ``options`` (the command's

@@ -1,14 +1,24 @@
 """Several app servers share one cache: a coordinator's synonym edit saved through one
-server changes search answers on every other server at once (issue 14)."""
+server changes search answers on every other server at once, and a publish anywhere
+reaches every server's cached pages (issue 14)."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tests.processes import free_port, group_stop, gunicorn_start, process_env
+from tests.factories import AgencyPageFactory, published_offer
+from tests.processes import (
+    ROOT,
+    free_port,
+    group_stop,
+    gunicorn_start,
+    process_env,
+)
 
 TITLE = "Integrationskurs am Abend"
 
@@ -83,3 +93,48 @@ def test_a_synonym_saved_on_one_server_applies_on_the_other_at_once(
     finally:
         for server in servers:
             group_stop(server)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_in_another_process_shows_on_every_server_at_once(home, tmp_path):
+    """Whole pages are cached for readers on each server; a publish anywhere (here a
+    command in a third process) reaches every server's next answer."""
+    agency = AgencyPageFactory(parent=home, title_de="Caritas Auental")
+    offer = published_offer(agency, texts={"title": {"de": "Deutschkurs am Morgen"}})
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM wegweiser_cache")
+    env = process_env(tmp_path, PAGE_CACHE_SECONDS="300")
+    ports = [free_port(), free_port()]
+    servers = []
+    try:
+        servers = [gunicorn_start(env, port=port) for port in ports]
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for base in bases:
+            requests.get(base + offer.url, timeout=30)
+            page = requests.get(base + offer.url, timeout=30)
+            assert page.headers["X-Page-Cache"] == "hit"
+            assert "Deutschkurs am Morgen" in page.text
+
+        subprocess.run(  # noqa: S603 - our own command line
+            [sys.executable, "manage.py", "shell", "-c", PUBLISH.format(pk=offer.pk)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+
+        for base in bases:
+            page = requests.get(base + offer.url, timeout=30)
+            assert page.headers["X-Page-Cache"] == "miss"
+            assert "Deutschkurs am Abend" in page.text
+    finally:
+        for server in servers:
+            group_stop(server)
+
+
+PUBLISH = """
+from directory.models import OfferPage
+offer = OfferPage.objects.get(pk={pk})
+offer.title_de = "Deutschkurs am Abend"
+offer.save_revision().publish()
+"""
