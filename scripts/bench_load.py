@@ -11,7 +11,11 @@ WEB_WORKERS, WEB_THREADS, WEB_MAX_REQUESTS… from the environment reach gunicor
 
 Then `wrk` (installed from Debian if missing) loads one URL at a time for --seconds
 with --connections: a static file from the same server, home, topic listing, offer
-page, finder answer, HSDS services page, and search. It prints requests per second,
+page, finder answer, HSDS services page, and search; with the page cache on (make
+serve's default), those single URLs are served from it after the first request, so
+offer pages, topic listing pages and HSDS pages are loaded once more with every
+request another URL ("uncached": all offers, every topic page in every language).
+It prints requests per second,
 p50/p95/p99, errors, the server's CPU per request (gunicorn and PostgreSQL, which the
 load of other programs on the machine does not change) and the 1-minute load
 average. Search through the local engine is reported apart (its latency is the
@@ -51,8 +55,25 @@ STOP_TIMEOUT = 90
 WRK_SCRIPT = r"""
 local threads = {}
 local marker = os.getenv("BENCH_MARKER")
+-- BENCH_PATHS: a file of paths, requested in turn (each thread from its own place,
+-- moved by BENCH_START), so that no answer is served twice from the page cache.
+local path_file = os.getenv("BENCH_PATHS")
+local paths = nil
+if path_file and path_file ~= "" then
+  paths = {}
+  for line in io.lines(path_file) do table.insert(paths, line) end
+  counter = tonumber(os.getenv("BENCH_START") or "0")
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, paths[(counter % #paths) + 1])
+  end
+end
 function setup(thread)
   table.insert(threads, thread)
+  if paths then
+    thread:set("counter", tonumber(os.getenv("BENCH_START") or "0")
+      + (#threads - 1) * math.floor(#paths / 8))
+  end
 end
 if marker and marker ~= "" then
   marked = 0
@@ -85,6 +106,8 @@ import json
 from django.db.models import Count, Q
 from django.utils import translation
 from directory.models import District, OfferPage, ResidenceStatus, Topic
+from django.conf import settings
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
 with translation.override("de"):
     offers = OfferPage.objects.live()
     offer = offers.order_by("-pk").first()
@@ -101,6 +124,20 @@ with translation.override("de"):
         "topics": list(Topic.objects.values_list("slug", flat=True)),
         "statuses": list(ResidenceStatus.objects.values_list("slug", flat=True)),
         "district": district.slug if district else None,
+        "offer_paths": [o.url for o in offers.order_by("pk")],
+        "topic_paths": [
+            f"/{language}/topics/{slug}/?page={number}"
+            for slug, count in Topic.objects.annotate(
+                n=Count("offers", filter=Q(offers__live=True))
+            ).values_list("slug", "n")
+            for number in range(1, count // 20 + 2)
+            for language in LANGUAGES
+        ],
+        "hsds_paths": [
+            f"/api/hsds/services?page={number}&lang={language}"
+            for number in range(1, offers.count() // 50 + 2)
+            for language in LANGUAGES
+        ],
     }))
 """
 
@@ -114,6 +151,7 @@ class Target:
     marker: str = ""  # counted in answers (degraded search)
     connections: int = 0  # 0: --connections
     engine: bool = False  # goes through the search engine
+    paths: list[str] | None = None  # requested in turn instead of url (uncached)
 
 
 @dataclass
@@ -345,6 +383,10 @@ def wrk(
         base + target.url,
     ]
     env = {**os.environ, "BENCH_MARKER": target.marker}
+    if target.paths:
+        paths = lua.with_suffix(".paths")
+        paths.write_text("\n".join(target.paths) + "\n", encoding="utf-8")
+        env["BENCH_PATHS"] = str(paths)
     if target.engine:
         # The engine answers one search at a time: a warm-up with several
         # connections would leave a queue there. One search, answered, instead.
@@ -354,7 +396,8 @@ def wrk(
         # with few connections so that little is still queued when it starts.
         subprocess.run(  # noqa: S603 - wrk with fixed arguments on 127.0.0.1
             [args.wrk, "-t1", f"-c{args.workers}", f"-d{args.warmup}s", *command[4:]],
-            env=env,
+            # Warm the code, not the page cache: other paths than the measured run's.
+            env={**env, "BENCH_START": str(len(target.paths or ()) // 2 + 1)},
             capture_output=True,
             check=True,
             timeout=args.warmup + 60,
@@ -440,7 +483,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="comma-separated kinds: static,home,topic,offer,finder,hsds,"
-        "search,search-api,degraded,degraded-api",
+        "offer-uncached,topic-uncached,hsds-uncached,search,search-api,degraded,"
+        "degraded-api",
     )
     parser.add_argument("--quick", action="store_true", help="300 offers, 3 s a URL")
     args = parser.parse_args()
@@ -521,6 +565,25 @@ def main() -> None:
             Target("offer", "offer page", urls["offer"]),
             Target("finder", "finder answer", urls["finder"]),
             Target("hsds", "HSDS services p.2", urls["hsds"]),
+            # Every request another URL: what the page cache cannot save.
+            Target(
+                "offer-uncached",
+                "offer pages, uncached",
+                facts["offer_paths"][0],
+                paths=facts["offer_paths"],
+            ),
+            Target(
+                "topic-uncached",
+                "topic listings, uncached",
+                facts["topic_paths"][0],
+                paths=facts["topic_paths"],
+            ),
+            Target(
+                "hsds-uncached",
+                "HSDS pages, uncached",
+                facts["hsds_paths"][0],
+                paths=facts["hsds_paths"],
+            ),
         ]
         # One connection first: the engine's own latency, before 20 connections
         # leave it a queue of searches whose callers gave up.
@@ -571,12 +634,13 @@ def main() -> None:
         )
         print(
             f"gunicorn: {workers} workers × {threads} threads (gthread), "
-            f"max_requests {os.environ.get('WEB_MAX_REQUESTS') or 2000}; wrk: "
+            f"max_requests {os.environ.get('WEB_MAX_REQUESTS') or 20000}; wrk: "
             f"{args.wrk_threads} threads, {args.connections} connections, "
             f"{args.seconds} s per URL after {args.warmup} s warm-up"
         )
         for target in (*targets, *engine_targets, *degraded_targets):
-            print(f"  {target.kind:22} {target.url}")
+            more = f" … ({len(target.paths)} URLs in turn)" if target.paths else ""
+            print(f"  {target.kind:22} {target.url}{more}")
 
         postgres_pid = var_dir / "postgres" / "data" / "postmaster.pid"
         postgres = (
@@ -717,6 +781,7 @@ def main() -> None:
         print("stopping scripts/serve …", flush=True)
         server.stop()
         lua.unlink(missing_ok=True)
+        lua.with_suffix(".paths").unlink(missing_ok=True)
         # A cluster left running by a hard stop would keep the port and the folder.
         if (var_dir / "postgres" / "data" / "postmaster.pid").exists():
             subprocess.run(  # noqa: S603 - our own script, fixed arguments
