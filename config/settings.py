@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "operations.requests.RequestIdMiddleware",
     "operations.views.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "operations.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "directory.middleware.DirectoryLocaleMiddleware",
@@ -488,6 +489,52 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 # (often a municipality's whole domain) to HTTPS for good: opt in per deployment
 # with SECURE_HSTS_INCLUDE_SUBDOMAINS=1 and SECURE_HSTS_PRELOAD=1.
 SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W005", "security.W021"]
+
+# Content-Security-Policy and Permissions-Policy (operations/headers.py). The public
+# site runs only our own files: no inline script or style (templates load static/js
+# and static/css), no other hosts. The policies are the same for every response, so
+# cached pages stay valid. Uploads on S3 add their host to img-src.
+_media_origin = ""
+if MEDIA_S3_BUCKET:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _endpoint = _urlsplit(env("MEDIA_S3_ENDPOINT_URL"))
+    if env("MEDIA_S3_CUSTOM_DOMAIN"):
+        _media_origin = f" https://{env('MEDIA_S3_CUSTOM_DOMAIN')}"
+    elif _endpoint.netloc:
+        _media_origin = f" {_endpoint.scheme}://{_endpoint.netloc}"
+    else:
+        _media_origin = f" https://{MEDIA_S3_BUCKET}.s3.amazonaws.com"
+OPERATIONS_CSP_PUBLIC = env(
+    "OPERATIONS_CSP_PUBLIC",
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    f"img-src 'self' data:{_media_origin}; font-src 'self'; connect-src 'self'; "
+    "frame-src 'none'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'",
+)
+# Wagtail's admin (and its previews of public pages, the newsletter's previews and
+# the mailbox's sandboxed frames) writes inline scripts and style attributes, shows
+# chosen images as data: and blob: URLs, and frames its own pages.
+OPERATIONS_CSP_ADMIN = env(
+    "OPERATIONS_CSP_ADMIN",
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: blob:{_media_origin}; font-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; "
+    "form-action 'self'; base-uri 'self'; object-src 'none'; worker-src 'self' blob:",
+)
+OPERATIONS_CSP_ADMIN_PATHS = env_list("OPERATIONS_CSP_ADMIN_PATHS", "/admin/")
+# Where browsers send violation reports (report-uri and report-to); empty = none.
+OPERATIONS_CSP_REPORT_URI = env("OPERATIONS_CSP_REPORT_URI", "")
+# 1: only report violations (Content-Security-Policy-Report-Only), block nothing.
+OPERATIONS_CSP_REPORT_ONLY = env_bool("OPERATIONS_CSP_REPORT_ONLY", False)
+# Only the search page's "Use my location" asks for a browser feature (geolocation).
+OPERATIONS_PERMISSIONS_POLICY = env(
+    "OPERATIONS_PERMISSIONS_POLICY",
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), "
+    "hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=(), browsing-topics=(), interest-cohort=()",
+)
 
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id
 # and the request's method, path, status and duration). Otherwise plain text.
