@@ -51,7 +51,7 @@ lint: install ## Ruff and the migrations check
 	  directory/finder.py directory/hsds/importer.py directory/hsds/documents.py \
 	  directory/hsds/reading.py directory/hsds/tabular.py directory/hsds/export.py \
 	  newsletter/services.py newsletter/selectors.py newsletter/sending.py \
-	  newsletter/rendering.py operations
+	  newsletter/rendering.py operations accounts
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 format: install ## Format the code with ruff

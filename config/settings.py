@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "search.apps.SearchConfig",
     "newsletter.apps.NewsletterConfig",
     "operations.apps.OperationsConfig",
+    "accounts.apps.AccountsConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -126,6 +128,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -139,9 +145,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Answers a lockout during sign-in with accounts/locked_out.html (see accounts/).
+    "axes.middleware.AxesMiddleware",
     # Below the middleware that decorate answers: cached ones get their headers too.
     "operations.pagecache.PageCacheMiddleware",
 ]
@@ -230,9 +240,18 @@ AUTH_PASSWORD_VALIDATORS = [
             "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
         )
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The first refuses sign-ins during a lockout (AXES_* below) before the password is
+# even checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # --- Languages --------------------------------------------------------------------
@@ -466,6 +485,33 @@ HSDS_IMPORT_MAX_BYTES = int(env("HSDS_IMPORT_MAX_BYTES", str(150 * 1024 * 1024))
 HSDS_ADMIN_IMPORT_MAX_BYTES = int(
     env("HSDS_ADMIN_IMPORT_MAX_BYTES", str(25 * 1024 * 1024))
 )
+
+# --- Admin sign-in (see accounts/) ---------------------------------------------------
+# Failed sign-ins are counted per account and per client address (django-axes):
+# after ACCOUNTS_LOGIN_FAILURE_LIMIT failures in a row either one is locked out for
+# ACCOUNTS_LOGIN_COOLOFF_MINUTES after its last failure, the right password included.
+# `manage.py axes_reset_username <name>` lifts a lockout early.
+ACCOUNTS_LOGIN_FAILURE_LIMIT = int(env("ACCOUNTS_LOGIN_FAILURE_LIMIT", "5"))
+ACCOUNTS_LOGIN_COOLOFF_MINUTES = int(env("ACCOUNTS_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = ACCOUNTS_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=ACCOUNTS_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the address's failures: an attacker with one account of
+# their own could otherwise reset the count for every account they guess at.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Behind our proxy (BEHIND_HTTPS_PROXY) the last X-Forwarded-For entry, else the
+# connection's address.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Failures are kept (until their cool-off ends), successful sign-ins are not logged.
+AXES_DISABLE_ACCESS_LOG = True
+# No banner on every manage.py command (lockouts are still logged).
+AXES_VERBOSE = False
+# TOTP second factor: required for coordinators and superusers when on (editors may
+# enrol on their account page). Off by default with DJANGO_DEBUG so the demo of
+# `make run` signs in with the password alone.
+ACCOUNTS_2FA_REQUIRED = env_bool("ACCOUNTS_2FA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 
 # --- Security ------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
