@@ -154,6 +154,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Below the middleware that decorate answers: cached ones get their headers too.
     "operations.pagecache.PageCacheMiddleware",
+    # Innermost: admin POSTs in one transaction, rolled back on a server error.
+    "operations.transactions.AdminAtomicMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -342,6 +344,10 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt"]
+# Documents only through /documents/<id>/<name>, where Wagtail checks the collection's
+# privacy and directory.wagtail_hooks asks for a login unless a live public page
+# refers to the document; their files under /media/documents/ are never served.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # --- Background tasks ---------------------------------------------------------------
 TASKS = {

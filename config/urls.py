@@ -25,15 +25,20 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
+    import posixpath
+
+    from django.http import Http404
     from django.urls import re_path
     from django.views.static import serve
 
+    def _media(request, path):
+        # Documents go through /documents/<id>/<name> (privacy checks), never as files.
+        if posixpath.normpath(path).lstrip("/").split("/")[0] == "documents":
+            raise Http404
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
     urlpatterns.append(
-        re_path(
-            r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")),
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
+        re_path(r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")), _media)
     )
 
 urlpatterns += i18n_patterns(

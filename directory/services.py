@@ -1,6 +1,9 @@
 """Writes with side effects for the directory:
-editor groups and the approval workflow.
+editor groups, their media collections, the approval workflow and the links
+between offers and contact points.
 """
+
+from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +21,7 @@ from wagtail.models import (
 
 from .models import (
     AgencyPage,
+    ContactPointPage,
     District,
     HomePage,
     Language,
@@ -26,6 +30,7 @@ from .models import (
     TargetGroup,
     Topic,
 )
+from .models.pages import contact_points_of_other_agencies
 
 COORDINATORS_GROUP = "Koordination"
 # An agency's editors' group is this prefix and the agency's slug.
@@ -61,24 +66,39 @@ def _page_permissions(codenames) -> list[Permission]:
     )
 
 
-def _grant_admin_and_media(group: Group) -> None:
+class ContactPointOfOtherAgency(Exception):
+    """An offer was to be linked to a contact point of another agency."""
+
+    def __init__(self, contact_points: list[ContactPointPage]):
+        self.contact_points = contact_points
+        super().__init__(
+            "contact points of another agency: "
+            + ", ".join(str(point) for point in contact_points)
+        )
+
+
+def _grant_admin_and_media(group: Group, collection: Collection | None = None) -> None:
+    """Admin access, and uploading and choosing media in ``collection`` (default: the
+    root collection, i.e. every collection).
+    """
     group.permissions.add(
         Permission.objects.get(
             content_type__app_label="wagtailadmin", codename="access_admin"
         )
     )
-    root_collection = Collection.get_first_root_node()
+    collection = collection or Collection.get_first_root_node()
     for permission in Permission.objects.filter(
         content_type__app_label__in=["wagtailimages", "wagtaildocs"],
         codename__in=MEDIA_PERMISSIONS,
     ):
         GroupCollectionPermission.objects.get_or_create(
-            group=group, collection=root_collection, permission=permission
+            group=group, collection=collection, permission=permission
         )
 
 
 def coordinators_group_ensure(*, home: Page) -> Group:
-    """The coordinators' group: the whole tree, taxonomies and responsibilities.
+    """The coordinators' group: the whole tree, taxonomies, responsibilities and
+    the HSDS import.
 
     Also puts the approval workflow on ``home`` so every agency's changes pass a
     coordinator before going live. Idempotent.
@@ -87,6 +107,13 @@ def coordinators_group_ensure(*, home: Page) -> Group:
     _grant_admin_and_media(group)
     content_types = ContentType.objects.get_for_models(*TAXONOMY_MODELS).values()
     group.permissions.add(*Permission.objects.filter(content_type__in=content_types))
+    # The HSDS import (made by migration 0003; made here too for a fresh database).
+    import_hsds, _created = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_for_model(Topic),
+        codename="import_hsds",
+        defaults={"name": "Can import HSDS data"},
+    )
+    group.permissions.add(import_hsds)
     for permission in _page_permissions(COORDINATOR_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(
             group=group, page=home, permission=permission
@@ -102,16 +129,54 @@ def coordinators_group_ensure(*, home: Page) -> Group:
 
 
 def agency_editors_group_ensure(*, agency: AgencyPage) -> Group:
-    """The group whose members edit ``agency`` and its subtree only. Idempotent."""
+    """The group whose members edit ``agency`` and its subtree only, and upload and
+    choose images and documents in the agency's own collection only (made here, a
+    child of the root collection named after the agency). Idempotent; takes back
+    media rights on any other collection.
+    """
     group, _created = Group.objects.get_or_create(
         name=f"{EDITORS_GROUP_PREFIX}{agency.slug}"
     )
-    _grant_admin_and_media(group)
+    collection = agency_collection_ensure(agency=agency, group=group)
+    GroupCollectionPermission.objects.filter(group=group).exclude(
+        collection=collection
+    ).delete()
+    _grant_admin_and_media(group, collection)
     for permission in _page_permissions(EDITOR_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(
             group=group, page=agency, permission=permission
         )
     return group
+
+
+def agency_collection_ensure(*, agency: AgencyPage, group: Group) -> Collection:
+    """The media collection of ``agency``: the one below the root on which its
+    editors' ``group`` has rights, else a new child of the root named after the
+    agency.
+    """
+    root = Collection.get_first_root_node()
+    existing = (
+        Collection.objects.filter(group_permissions__group=group)
+        .exclude(pk=root.pk)
+        .order_by("path")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return root.add_child(name=agency.title)
+
+
+def offer_contact_points_check(
+    *, agency: AgencyPage, contact_points: Iterable[ContactPointPage]
+) -> None:
+    """Raise ``ContactPointOfOtherAgency`` unless every contact point belongs to
+    ``agency``. For writers that bypass the model's ``clean()`` (bulk imports).
+    """
+    foreign = contact_points_of_other_agencies(
+        agency_id=agency.pk, contact_points=contact_points
+    )
+    if foreign:
+        raise ContactPointOfOtherAgency(foreign)
 
 
 def home_create(*, site_name: str = SITE_NAME, **fields) -> HomePage:

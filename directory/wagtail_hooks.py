@@ -1,12 +1,18 @@
-"""Admin: taxonomies and responsibilities as snippets for coordinators, and the
-report of conflicting responsibilities.
+"""Admin: taxonomies and responsibilities as snippets for coordinators, the
+report of conflicting responsibilities, and each agency kept to its own pages and
+documents.
 """
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.pages.workflow import ConfirmWorkflowCancellationView
+from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -22,6 +28,7 @@ from .models import (
     TargetGroup,
     Topic,
 )
+from .permissions import document_is_public, document_user_may_open, pages_restrict
 
 
 class TopicViewSet(SnippetViewSet):
@@ -177,3 +184,61 @@ def register_hsds_import_menu_item():
         icon_name="download",
         order=900,
     )
+
+
+# --- Agencies in their own lanes: pages and documents --------------------------------
+
+
+@hooks.register("construct_page_chooser_queryset")
+def page_chooser_shows_only_pages_the_user_may_act_on(pages, request):
+    """Browsing and searching the page chooser: an editor sees their own agency
+    (and the pages above it), never another agency's pages or drafts.
+    """
+    return pages_restrict(pages, request.user)
+
+
+@hooks.register("before_move_page")
+def move_only_where_the_user_may_move_to(request, page_to_move, destination):
+    """The move confirmation names both pages: only for a move the user may make."""
+    tester = page_to_move.permissions_for_user(request.user)
+    if not tester.can_move_to(destination):
+        raise PermissionDenied
+
+
+class GuardedConfirmWorkflowCancellationView(ConfirmWorkflowCancellationView):
+    """Wagtail's confirmation names the page and its workflow to anyone logged in to
+    the admin; here only to those who may edit the page.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.object.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DirectoryPageViewSet(PageViewSet):
+    """Wagtail's page views for every page type, with the guarded confirmation."""
+
+    model = Page
+    name = "directory_pages"
+    confirm_workflow_cancellation_view_class = GuardedConfirmWorkflowCancellationView
+
+
+@hooks.register("register_admin_viewset")
+def register_directory_page_viewset():
+    # Registered after Wagtail's own (order -1) for the base Page model, so it
+    # replaces that one for every page type.
+    return DirectoryPageViewSet()
+
+
+@hooks.register("before_serve_document")
+def documents_not_on_a_public_page_need_a_login(document, request):
+    """A document that no live public page refers to is for staff who may choose or
+    change it: anonymous visitors are sent to the login, others get 403. Wagtail's
+    own hook adds the privacy of the document's collection.
+    """
+    if document_is_public(document) or document_user_may_open(request.user, document):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
+    raise PermissionDenied

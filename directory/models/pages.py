@@ -1,6 +1,7 @@
 """The page tree: home → agency → its offers and contact points."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,7 +19,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PagePermissionTester
 
 from .base import HsdsIdMixin, TranslationStateMixin, translated_field_names
 
@@ -47,6 +48,17 @@ class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
         return context
 
 
+class HomePagePermissionTester(PagePermissionTester):
+    """Coordinators run the home page (edit, publish, add agencies) but only a
+    superuser deletes or moves it: either would take the whole site down."""
+
+    def can_delete(self, ignore_bulk=False):
+        return self.user.is_superuser and super().can_delete(ignore_bulk)
+
+    def can_move(self):
+        return self.user.is_superuser and super().can_move()
+
+
 class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
     """The entry point: topics, a search box, and routes for topic and agency
     listings.
@@ -58,6 +70,9 @@ class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["directory.AgencyPage"]
     max_count = 1
+
+    def permissions_for_user(self, user):
+        return HomePagePermissionTester(user, self)
 
     class Meta:
         verbose_name = _("home page")
@@ -495,6 +510,39 @@ class OpeningException(Orderable):
 # --- Offers ---------------------------------------------------------------------------
 
 
+def contact_points_of_other_agencies(*, agency_id, contact_points) -> list:
+    """The contact points among ``contact_points`` that another agency owns.
+
+    The one rule for links between offers and places: an offer takes place only at
+    its own agency's contact points (otherwise it would show on another agency's
+    public page and in its HSDS locations).
+    """
+    return [point for point in contact_points if point.agency_id != agency_id]
+
+
+class OfferForm(WagtailAdminPageForm):
+    """Offers the offer's own agency's contact points only, as checkboxes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("contact_points")
+        if field is None:
+            return
+        parent = self.parent_page
+        agency_id = self.instance.agency_id or (parent.pk if parent else None)
+        field.queryset = ContactPointPage.objects.filter(agency_id=agency_id).order_by(
+            "title"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The model's clean() checks the links; it sees the form's choice only once
+        # the in-memory relation holds it (the form writes it after validation).
+        if "contact_points" in cleaned:
+            self.instance.contact_points = cleaned["contact_points"]
+        return cleaned
+
+
 class OfferPage(AgencyChildPage):
     """An offer (HSDS service) of one agency."""
 
@@ -557,6 +605,7 @@ class OfferPage(AgencyChildPage):
     assured_date = models.DateField(_("last confirmed on"), null=True, blank=True)
     assurer_email = models.EmailField(_("confirmed by"), blank=True)
 
+    base_form_class = OfferForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
@@ -580,7 +629,7 @@ class OfferPage(AgencyChildPage):
             ],
             heading=_("How"),
         ),
-        FieldPanel("contact_points"),
+        FieldPanel("contact_points", widget=forms.CheckboxSelectMultiple),
         FieldPanel("how_to_apply"),
         FieldPanel("required_documents"),
         InlinePanel("contact_persons", label=_("Contact persons")),
@@ -612,12 +661,37 @@ class OfferPage(AgencyChildPage):
             ),
         ]
 
+    def sync_agency(self) -> None:
+        before = self.agency_id
+        super().sync_agency()
+        if before and self.agency_id != before:
+            # Moved to another agency (e.g. a draft from before the move is
+            # published): the old agency's contact points stay behind.
+            self.contact_points = [
+                point
+                for point in self.contact_points.all()
+                if point.agency_id == self.agency_id
+            ]
+
     def clean(self):
         super().clean()
-        if not self.is_free and not (self.fee_description or "").strip():
-            raise ValidationError(
-                {"fee_description": _("Say what the offer costs, or mark it as free.")}
-            )
+        errors = {}
+        # The admin form has one field per language; the German one is required.
+        fee_field = f"fee_description_{settings.LANGUAGE_CODE}"
+        if not self.is_free and not (getattr(self, fee_field) or "").strip():
+            errors[fee_field] = _("Say what the offer costs, or mark it as free.")
+        if not self.agency_id:
+            self.sync_agency()
+        foreign = contact_points_of_other_agencies(
+            agency_id=self.agency_id, contact_points=self.contact_points.all()
+        )
+        if foreign:
+            errors["contact_points"] = _(
+                "An offer can only take place at its own agency's contact points: "
+                "%(points)s belongs to another agency."
+            ) % {"points": ", ".join(str(point) for point in foreign)}
+        if errors:
+            raise ValidationError(errors)
 
     def get_context(self, request, *args, **kwargs):
         from ..selectors import offer_detail

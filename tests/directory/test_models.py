@@ -147,3 +147,33 @@ def test_publishing_an_old_draft_after_a_move_keeps_the_new_agency(home, agency)
     offer.move(other, pos="last-child")
     draft.publish()
     assert OfferPage.objects.get(pk=offer.pk).agency_id == other.pk
+
+
+def test_offer_takes_place_only_at_its_own_agencys_contact_points(home, agency):
+    other = AgencyPageFactory(parent=home)
+    own_point = ContactPointPageFactory(parent=agency)
+    foreign_point = ContactPointPageFactory(parent=other)
+    offer = OfferPageFactory(parent=agency)
+    offer.contact_points = [own_point, foreign_point]
+    with pytest.raises(ValidationError) as error:
+        offer.full_clean()
+    assert list(error.value.message_dict) == ["contact_points"]
+    with pytest.raises(ValidationError):
+        offer.save()
+    offer.contact_points = [own_point]
+    offer.save()
+    assert list(OfferPage.objects.get(pk=offer.pk).contact_points.all()) == [own_point]
+
+
+def test_a_draft_published_after_a_move_leaves_the_old_agencys_places_behind(
+    home, agency
+):
+    other = AgencyPageFactory(parent=home)
+    offer = OfferPageFactory(parent=agency)
+    offer.contact_points = [ContactPointPageFactory(parent=agency)]
+    draft = offer.save_revision()
+    offer.move(other, pos="last-child")
+    draft.publish()
+    moved = OfferPage.objects.get(pk=offer.pk)
+    assert moved.agency_id == other.pk
+    assert list(moved.contact_points.all()) == []

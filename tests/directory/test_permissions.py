@@ -12,8 +12,8 @@ SNIPPET_ACTIONS = ("add", "change", "delete")
 # role → object → set of allowed page actions
 PAGE_RULES = {
     "coordinator": {
-        # coordinators run the site, including its root page
-        "home": {"edit", "add_child", "publish", "delete"},
+        # coordinators run the site's home page, but only a superuser deletes it
+        "home": {"edit", "add_child", "publish"},
         "agency_a": {"edit", "add_child", "publish", "delete"},
         "offer_a": {"edit", "publish", "delete"},
         "point_a": {"edit", "publish", "delete"},
@@ -121,3 +121,44 @@ def test_editor_submits_and_coordinator_approves(client, world):
     task_state = state.current_task_state
     assert task_state.task.specific.user_can_access_editor(offer, users["coordinator"])
     assert not task_state.task.specific.user_can_access_editor(offer, users["editor_b"])
+
+
+# role → collection → media actions allowed (documents and images alike)
+MEDIA_ACTIONS = ("add", "choose")
+MEDIA_RULES = {
+    "coordinator": {
+        "root": {"add", "choose"},
+        "a": {"add", "choose"},
+        "b": {"add", "choose"},
+    },
+    "editor_a": {"root": set(), "a": {"add", "choose"}, "b": set()},
+    "editor_b": {"root": set(), "a": set(), "b": {"add", "choose"}},
+    "no_role": {"root": set(), "a": set(), "b": set()},
+}
+
+
+@pytest.mark.parametrize("role", MEDIA_RULES)
+def test_media_permissions_per_agency_collection(world, role):
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+    from wagtail.permissions import policy_registry
+
+    objects, users = world
+    root = Collection.get_first_root_node()
+    collections = {"root": root}
+    for name, agency in (
+        ("a", objects["agency_a"]),
+        ("b", objects["offer_b"].get_parent()),
+    ):
+        (collections[name],) = root.get_children().filter(name=agency.title)
+    for model in (get_document_model(), get_image_model()):
+        policy = policy_registry.get_by_type(model)
+        for name, expected in MEDIA_RULES[role].items():
+            actual = {
+                action
+                for action in MEDIA_ACTIONS
+                if collections[name]
+                in policy.collections_user_has_permission_for(users[role], action)
+            }
+            assert actual == expected, f"{role} on {model.__name__} in {name}"
