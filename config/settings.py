@@ -491,6 +491,12 @@ HSDS_IMPORT_MAX_BYTES = int(env("HSDS_IMPORT_MAX_BYTES", str(150 * 1024 * 1024))
 HSDS_ADMIN_IMPORT_MAX_BYTES = int(
     env("HSDS_ADMIN_IMPORT_MAX_BYTES", str(25 * 1024 * 1024))
 )
+# Uploads whose preview was never confirmed are deleted after this many hours
+# (`manage.py hsds_cleanup`, run by the maintenance timer).
+HSDS_IMPORT_UPLOAD_HOURS = float(env("HSDS_IMPORT_UPLOAD_HOURS", "24"))
+# assurer_email is a staff address: the public API and export leave it out unless
+# this is on.
+HSDS_PUBLISH_ASSURER_EMAIL = env_bool("HSDS_PUBLISH_ASSURER_EMAIL", False)
 
 # --- Admin sign-in (see accounts/) ---------------------------------------------------
 # Failed sign-ins are counted per account and per client address (django-axes):

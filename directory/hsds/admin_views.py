@@ -1,10 +1,14 @@
-"""Admin: coordinators import an HSDS file, see a dry-run preview, then confirm."""
+"""Admin: coordinators import an HSDS file, see a dry-run preview, then confirm.
+
+What the import creates or changes goes to the approval workflow unless the
+coordinator ticks "publish directly" (and may publish). The uploaded file is
+deleted once imported, refused or crashed; unconfirmed previews by
+``manage.py hsds_cleanup``.
+"""
 
 import shutil
-import tempfile
 import uuid
 import zipfile
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -13,16 +17,32 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from ..models import AgencyPage
+from ..models import AgencyPage, HomePage
 from .importer import Importer
 from .reading import HsdsFileError, bundle_from_bytes, bundle_read
+from .uploads import (
+    UPLOADS,  # noqa: F401  (where the tests look for uploads)
+    UploadError,
+    UploadTooLarge,
+    package_unzip,
+    upload_delete,
+    upload_path,
+    upload_store,
+)
 
-UPLOADS = Path(settings.VAR_DIR) / "hsds-imports"
-PERMISSION = "directory.add_topic"  # coordinators run the taxonomies and imports
+PERMISSION = "directory.import_hsds"
 
 
 def can_import(user) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm(PERMISSION))
+
+
+def can_publish_directly(user) -> bool:
+    """Publishing past the workflow needs the right to publish the whole tree."""
+    home = HomePage.objects.first()
+    return user.is_superuser or (
+        home is not None and home.permissions_for_user(user).can_publish()
+    )
 
 
 class ImportForm(forms.Form):
@@ -45,8 +65,20 @@ class ImportForm(forms.Form):
         required=False,
         empty_label=_("— the organizations in the file —"),
     )
+    publish = forms.BooleanField(
+        label=_("Publish directly"),
+        required=False,
+        help_text=_(
+            "Without this, new and changed pages wait as drafts for approval in "
+            "the workflow."
+        ),
+    )
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean_token(self):
         token = self.cleaned_data.get("token") or ""
@@ -64,6 +96,10 @@ class ImportForm(forms.Form):
             self.add_error("file", _("Choose a file to import."))
         if upload is not None and upload.size > settings.HSDS_ADMIN_IMPORT_MAX_BYTES:
             self.add_error("file", too_large_message(upload.size))
+        if cleaned.get("publish") and not can_publish_directly(self.user):
+            self.add_error(
+                "publish", _("You may not publish; the import goes to the workflow.")
+            )
         return cleaned
 
 
@@ -78,35 +114,20 @@ def too_large_message(size: int) -> str:
     }
 
 
-def _store(upload) -> str:
-    token = str(uuid.uuid4())
-    UPLOADS.mkdir(parents=True, exist_ok=True)
-    with (UPLOADS / token).open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return token
-
-
 def _bundle(token: str, file_name: str):
     """Read a stored upload; raises HsdsFileError."""
-    path = UPLOADS / token
+    path = upload_path(token)
     if not path.exists():
         raise HsdsFileError(str(_("The uploaded file has expired; upload it again.")))
     if zipfile.is_zipfile(path):
-        folder = Path(tempfile.mkdtemp(prefix="hsds-"))
         try:
-            with zipfile.ZipFile(path) as archive:
-                unpacked = sum(member.file_size for member in archive.infolist())
-                if unpacked > settings.HSDS_ADMIN_IMPORT_MAX_BYTES:
-                    raise HsdsFileError(too_large_message(unpacked))
-                for member in archive.infolist():
-                    name = Path(member.filename).name
-                    if member.is_dir() or not name:
-                        continue
-                    (folder / name).write_bytes(archive.read(member))
-            return bundle_read(folder)
-        except zipfile.BadZipFile as error:
+            folder = package_unzip(path, max_bytes=settings.HSDS_ADMIN_IMPORT_MAX_BYTES)
+        except UploadTooLarge as error:
+            raise HsdsFileError(too_large_message(error.size)) from None
+        except UploadError as error:
             raise HsdsFileError(f"{file_name}: {error}") from None
+        try:
+            return bundle_read(folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return bundle_from_bytes(path.read_bytes(), name=file_name or "upload")
@@ -128,39 +149,51 @@ class HsdsImportView(WagtailAdminTemplateMixin, TemplateView):
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=ImportForm()))
+        return self.render_to_response(
+            self.get_context_data(form=ImportForm(user=request.user))
+        )
 
     def post(self, request, *args, **kwargs):
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         data = form.cleaned_data
         token, file_name = data["token"], data["file_name"]
         if data["file"] is not None:
-            token, file_name = _store(data["file"]), data["file"].name
+            token, file_name = upload_store(data["file"]), data["file"].name
         confirm = request.POST.get("action") == "import" and data["file"] is None
         try:
             bundle = _bundle(token, file_name)
+            importer = Importer(
+                language=data["language"],
+                agency=data["agency"],
+                publish=data["publish"],
+                user=request.user,
+            )
+            report = importer.run(bundle, dry_run=not confirm)
         except HsdsFileError as error:
-            (UPLOADS / token).unlink(missing_ok=True)
+            upload_delete(token)
             form.add_error("file", str(error))
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        importer = Importer(language=data["language"], agency=data["agency"])
-        report = importer.run(bundle, dry_run=not confirm)
+        except BaseException:
+            upload_delete(token)  # a crash leaves no file behind; the error is raised
+            raise
         if confirm:
-            (UPLOADS / token).unlink(missing_ok=True)
+            upload_delete(token)
         confirm_form = ImportForm(
             initial={
                 "token": token,
                 "file_name": file_name,
                 "language": data["language"],
                 "agency": data["agency"],
-            }
+                "publish": data["publish"],
+            },
+            user=request.user,
         )
-        for name in ("language", "agency"):
+        for name in ("language", "agency", "publish"):
             confirm_form.fields[name].widget = forms.HiddenInput()
         context = self.get_context_data(
-            form=ImportForm(),
+            form=ImportForm(user=request.user),
             report=report,
             counts=report.counts(),
             confirm_form=confirm_form,
@@ -168,5 +201,6 @@ class HsdsImportView(WagtailAdminTemplateMixin, TemplateView):
             imported=confirm,
             language_name=dict(settings.LANGUAGES)[data["language"]],
             agency=data["agency"],
+            publish=data["publish"],
         )
         return self.render_to_response(context)

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
-from wagtail.rich_text import expand_db_html
 
 from ..models import (
     AgencyPage,
@@ -28,6 +27,7 @@ from ..models import (
     TargetGroup,
     Topic,
 )
+from ..sanitise import rich_text_render
 from ..selectors import page_public_path, site_root_path
 from .vocabulary import (
     PROPERTIES,
@@ -418,7 +418,8 @@ class Documents:
         with self._in_language():
             name = _text(offer.title)
             summary = _text(offer.summary)
-            description = expand_db_html(offer.description or "").strip()
+            # Cleaned again: text stored before imports were cleaned may hold script.
+            description = str(rich_text_render(offer.description)).strip()
             fee = _text(offer.fee_description)
             how_to_apply = _text(offer.how_to_apply)
             documents = _lines(offer.required_documents)
@@ -459,7 +460,10 @@ class Documents:
             "minimum_age": offer.min_age,
             "maximum_age": offer.max_age,
             "assured_date": offer.assured_date and offer.assured_date.isoformat(),
-            "assurer_email": offer.assurer_email,
+            # A staff address: readers of the site never see it (see settings).
+            "assurer_email": (
+                offer.assurer_email if settings.HSDS_PUBLISH_ASSURER_EMAIL else ""
+            ),
             "last_modified": timestamp_iso(
                 offer.last_published_at or offer.latest_revision_created_at
             ),

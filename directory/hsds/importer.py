@@ -1,8 +1,13 @@
 """Importing HSDS 3.0 into the catalogue: records matched by HSDS id, one savepoint
 per record, nothing half-written, a report of what happened to each record.
 
-Pages are created live without a revision (an import is not an editor's draft); the
-search index learns about them through Wagtail's ``page_published`` signal.
+With ``publish`` pages are created live without a revision and updated in place;
+the search index learns about them through Wagtail's ``page_published`` signal.
+Without it every new or changed page gets a revision that is submitted to the
+approval workflow (new pages stay unpublished until a coordinator approves them).
+
+Text from the file is cleaned on the way in: rich text to the features our editor
+allows, plain text without markup (see ``directory.sanitise``).
 """
 
 import json
@@ -17,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.html import linebreaks
@@ -41,7 +46,12 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..models.pages import Accessibility, slots_overlap
+from ..models.pages import (
+    Accessibility,
+    contact_points_of_other_agencies,
+    slots_overlap,
+)
+from ..sanitise import plain_text_clean, rich_text_clean
 from ..services import home_create
 from . import schemas
 from .reading import Bundle, Problem
@@ -71,6 +81,12 @@ SQLITE_PAUSE_SECONDS = 0.3
 
 class RecordError(ValueError):
     """This record cannot be imported; the message names the field."""
+
+
+# What makes a record unusable: our own checks, the models' validation, and the
+# database refusing a value (too long, a constraint). Anything else is our bug and
+# is raised, not reported as a skipped record.
+RECORD_ERRORS = (RecordError, ValidationError, DataError, IntegrityError)
 
 
 @dataclass
@@ -179,10 +195,14 @@ def _timestamp(value) -> datetime | None:
 
 
 def _html(text: str) -> str:
-    """HSDS descriptions may be HTML or plain text; rich text wants HTML."""
-    if not text or re.search(r"<[a-zA-Z/][^>]*>", text):
+    """HSDS descriptions may be HTML or plain text; rich text wants HTML, holding
+    only what our rich-text fields allow.
+    """
+    if not text:
         return text
-    return linebreaks(text)
+    if re.search(r"<[a-zA-Z/!][^>]*>", text):
+        return rich_text_clean(text)
+    return linebreaks(text, autoescape=True)
 
 
 def _lines(items: list[dict], key: str) -> str:
@@ -200,12 +220,22 @@ class Importer:
     """
 
     def __init__(
-        self, *, language: str | None = None, agency: AgencyPage | None = None
+        self,
+        *,
+        language: str | None = None,
+        agency: AgencyPage | None = None,
+        publish: bool = True,
+        user=None,
     ):
         self.language = language or SOURCE
         if self.language not in dict(settings.LANGUAGES):
             raise ValueError(f"{self.language!r} is not a site language")
         self.agency = agency
+        # Without publish, changes are revisions submitted to the workflow by user.
+        self.publish = publish
+        self.user = user
+        self._record_drafts: list = []
+        self._batch_drafts: list = []
         self.report = ImportReport()
         self._home: HomePage | None = None
         # Per-run caches: records imported once even when many services share them.
@@ -291,6 +321,7 @@ class Importer:
         self._last_child = {}
         self._slugs = {}
         self._batch_rows = []
+        self._batch_drafts = []
         end = min(start + BATCH, len(records))
         position = start
         while position < end:
@@ -302,6 +333,7 @@ class Importer:
             if until is not None and monotonic() >= until:
                 break
         self._rows_write(self._batch_rows)
+        self._drafts_submit(self._batch_drafts)
         return position
 
     @staticmethod
@@ -354,12 +386,14 @@ class Importer:
             return
         self._record_keys = []
         self._record_rows = []
+        self._record_drafts = []
         self._result = result
         try:
             with transaction.atomic():
                 handler(document, result)
             self._batch_rows += self._record_rows
-        except (ValidationError, ValueError, TypeError, DatabaseError) as error:
+            self._batch_drafts += self._record_drafts
+        except RECORD_ERRORS as error:
             # The savepoint took the record back; so go the caches it filled.
             self._forget_record_keys()
             result.action = "skipped"
@@ -395,10 +429,15 @@ class Importer:
         if key not in self._known[model]:
             return None
         if model is OfferPage and key in self._batch_offers:
-            return self._batch_offers.pop(
-                key
-            )  # once: a failed record may leave it dirty
-        return model.objects.filter(hsds_id=hsds_id).first()
+            # once: a failed record may leave it dirty
+            found = self._batch_offers.pop(key)
+        else:
+            found = model.objects.filter(hsds_id=hsds_id).first()
+        if not self.publish and getattr(found, "has_unpublished_changes", False):
+            # Compared with the draft waiting for approval, so a second run of the
+            # same file changes nothing.
+            found = found.get_latest_revision_as_object()
+        return found
 
     def _remember(self, cache: dict, key: str, value) -> None:
         cache[key] = value
@@ -427,10 +466,16 @@ class Importer:
             setattr(obj, name, value)
             changed.append(name)
 
-    def _set_text(self, obj, name: str, value: str, changed: list[str]) -> None:
+    def _set_text(
+        self, obj, name: str, value: str, changed: list[str], *, rich: bool = False
+    ) -> None:
         """Text into this import's language; a value equal to the German text stays
         out of a translation (readers get the German fallback either way).
+
+        Plain text loses markup; ``rich`` text must come cleaned (``_html``).
         """
+        if not rich:
+            value = plain_text_clean(value)
         if self.language != SOURCE:
             source = getattr(obj, f"{name}_{SOURCE}") or ""
             if not source and obj.pk is None and name in ("title", "name"):
@@ -451,12 +496,20 @@ class Importer:
         return self._home
 
     def _page_save(self, page: Page, parent: Page, changed: list[str], when=None):
-        """Save a changed page (a new one as the parent's last child), live.
+        """Save a changed page (a new one as the parent's last child): live with
+        ``publish``, else as a revision for the workflow (see ``_drafts_submit``).
 
         Validates only the fields the import set (Wagtail's full_clean checks every
         field of every language and costs more than the save itself); database
         constraints catch the rest.
         """
+        # Never published (an import without publish made it): published now,
+        # changed or not, which also ends its workflow. Pages an editor unpublished
+        # stay so.
+        unpublished = page.pk is not None and not page.live
+        release = self.publish and unpublished and page.first_published_at is None
+        if release:
+            changed.append("live.")
         if not changed:
             return None
         if page.pk is not None:
@@ -466,11 +519,18 @@ class Importer:
             exclude=[f.name for f in page._meta.concrete_fields if f.name not in fields]
         )
         if page.pk is None:
-            # The source's last_modified, if it has one; we do not invent a date.
-            page.live = True
-            page.has_unpublished_changes = False
-            page.first_published_at = page.last_published_at = when
+            if self.publish:
+                # The source's last_modified, if it has one; we do not invent a date.
+                page.live = True
+                page.has_unpublished_changes = False
+                page.first_published_at = page.last_published_at = when
+            else:
+                page.live = False
+                page.has_unpublished_changes = True
             self._child_add(parent, page)
+            if not self.publish:
+                # Its revision once the batch has written the page's relations.
+                self._record_drafts.append((type(page), page.pk))
             self._known[type(page)].add(page.hsds_id)
             for name, pks in page.__dict__.pop("_hsds_m2m", {}).items():
                 field = type(page)._meta.get_field(name)
@@ -490,19 +550,48 @@ class Importer:
                     content_type=ContentType.objects.get_for_model(type(page)),
                     label=page.title_de or page.title,
                     action="wagtail.create",
+                    user_id=getattr(self.user, "pk", None),
                     timestamp=timezone.now(),
                     content_changed=True,
                     data={"source": "HSDS import"},
                 )
             )
             created = True
+        elif not self.publish:
+            # The live page stays as it is until the revision is approved.
+            self._draft_submit(page)
+            return "updated"
+        elif release:
+            page.save_revision(user=self.user, clean=False, log_action=True).publish(
+                user=self.user
+            )
+            return "updated"
         else:
             if when is not None:
                 page.last_published_at = when
             page.save(clean=False)
             created = False
+        if not self.publish:
+            return "created"
         page_published.send(sender=type(page), instance=page, revision=None)
         return "created" if created else "updated"
+
+    def _drafts_submit(self, drafts: list) -> None:
+        """Submit the batch's new pages, read back with the relations the batch
+        wrote (a revision of the page as built would lack them).
+        """
+        for model, pk in drafts:
+            self._draft_submit(model.objects.get(pk=pk))
+
+    def _draft_submit(self, page: Page) -> None:
+        """A revision of ``page``, submitted to its approval workflow; a page
+        already in moderation keeps its workflow, which publishes the newest
+        revision on approval.
+        """
+        page.save_revision(user=self.user, clean=False, log_action=True)
+        workflow = page.get_workflow()
+        if workflow is not None and not page.workflow_in_progress:
+            workflow.start(page, self.user)
 
     def _child_add(self, parent: Page, page: Page) -> None:
         """treebeard's add_child without re-reading the parent for every child."""
@@ -554,7 +643,7 @@ class Importer:
             return self._terms[tid], "unchanged"
         term = term_by_hsds_id(tid)
         model = type(term) if term is not None else _term_model(document)
-        name = _str(document, "name")
+        name = plain_text_clean(_str(document, "name"))
         if not name:
             raise RecordError(f"taxonomy term {tid}: name is missing")
         if term is None:
@@ -627,7 +716,7 @@ class Importer:
             return self._organizations[oid], "unchanged"
         agency = self._existing(AgencyPage, oid)
         home = self._home_page()
-        name = _str(document, "name")
+        name = plain_text_clean(_str(document, "name"))
         if agency is None:
             agency = AgencyPage(hsds_id=oid)
             agency.slug = self._slug(
@@ -695,7 +784,12 @@ class Importer:
         point = self._existing(ContactPointPage, lid)
         full = "addresses" in document
         address = _address(document.get("addresses") or [])
-        name = _str(document, "name") or address.get("address_1") or "Anlaufstelle"
+        name = (
+            plain_text_clean(
+                _str(document, "name") or str(address.get("address_1") or "")
+            )
+            or "Anlaufstelle"
+        )
         parent = agency  # where a new one goes; an existing one stays put
         if point is None:
             point = ContactPointPage(hsds_id=lid, agency=agency)
@@ -780,7 +874,7 @@ class Importer:
             if not code:
                 raise RecordError(f"languages[{position}].code is missing")
             if code not in self._languages:
-                name = str(item.get("name") or code)[:60]
+                name = plain_text_clean(str(item.get("name") or code))[:60]
                 language = Language.objects.create(
                     code=code[:12], native_name=name, german_name=name
                 )
@@ -802,20 +896,30 @@ class Importer:
             getattr(obj, name).set(wanted)
             changed.append(f"{name}.")
 
-    def _translations_set(self, items: list, name: str, values: list, changed):
-        """This language's text of child rows (exception notes, contact roles),
-        saved in place: the German rows and their order stay as they are.
+    def _translations_set(
+        self, owner, relation: str, name: str, values: list, changed
+    ) -> None:
+        """This language's text of ``owner``'s child rows (exception notes, contact
+        roles): the German rows and their order stay as they are. Saved in place
+        with ``publish``, else in the page's revision.
         """
         attr = f"{name}_{self.language}"
+        items = list(getattr(owner, relation).all()) if owner.pk else []
+        touched = False
         for item, value in zip(items, values, strict=True):
             if value is None:
                 continue
+            value = plain_text_clean(value)
             if value == (getattr(item, f"{name}_{SOURCE}") or ""):
                 value = ""
             if getattr(item, attr) != value:
                 setattr(item, attr, value)
-                item.save(update_fields=[attr])
+                if self.publish:
+                    item.save(update_fields=[attr])
+                touched = True
                 changed.append(f"{name}.")
+        if touched and not self.publish:
+            setattr(owner, relation, items)
 
     def _hours_set(
         self, point: ContactPointPage, schedules: list, changed, result
@@ -854,7 +958,7 @@ class Importer:
                     closed,
                     None if closed else opens,
                     None if closed else closes,
-                    str(schedule.get("description") or "")[:200],
+                    plain_text_clean(str(schedule.get("description") or ""))[:200],
                 )
             else:
                 result.messages.append(
@@ -892,7 +996,8 @@ class Importer:
         )
         if self.language != SOURCE:
             self._translations_set(
-                list(point.opening_exceptions.all()) if point.pk else [],
+                point,
+                "opening_exceptions",
                 "note",
                 [
                     exceptions[e.date][3] if e.date in exceptions else None
@@ -939,6 +1044,15 @@ class Importer:
                 result, self._responsibility(document, agency, points, terms, result)
             )
         else:
+            foreign = contact_points_of_other_agencies(
+                agency_id=agency.pk, contact_points=points
+            )
+            for point in foreign:
+                result.messages.append(
+                    f"location {point.hsds_id} belongs to another organization; an "
+                    "offer takes place only at its own organization's places: left out"
+                )
+            points = [point for point in points if point not in foreign]
             self._note(result, self._offer(document, agency, points, properties, terms))
 
     def _location_owner(self, location: dict, agency, result) -> AgencyPage:
@@ -961,7 +1075,7 @@ class Importer:
         sid = str(_uuid(document.get("id"), "service.id"))
         offer = self._existing(OfferPage, sid)
         full = "service_at_locations" in document
-        name = _str(document, "name")
+        name = plain_text_clean(_str(document, "name"))
         parent = agency  # where a new one goes; an existing one stays put
         if offer is None:
             offer = OfferPage(hsds_id=sid, agency=agency)
@@ -980,7 +1094,7 @@ class Importer:
         description = _str(document, "description")
         if description in (name, summary):
             description = ""
-        self._set_text(offer, "description", _html(description), changed)
+        self._set_text(offer, "description", _html(description), changed, rich=True)
         status = STATUS_FROM_HSDS.get(_str(document, "status"), "active")
         self._set(offer, "status", status, changed)
         if full or "application_process" in document:
@@ -1018,6 +1132,8 @@ class Importer:
                 _date(document.get("assured_date"), "assured_date"),
                 changed,
             )
+        if "assurer_email" in document:
+            # Our own export leaves it out (a staff address): absent is not empty.
             self._set(offer, "assurer_email", _str(document, "assurer_email"), changed)
         if "format" in properties and properties["format"] in OfferPage.Format.values:
             self._set(offer, "format", properties["format"], changed)
@@ -1054,7 +1170,7 @@ class Importer:
             persons = list(offer.contact_persons.all())
             roles = [str(c.get("title") or "").strip() for c in document["contacts"]]
             if len(roles) == len(persons):
-                self._translations_set(persons, "role", roles, changed)
+                self._translations_set(offer, "contact_persons", "role", roles, changed)
         if offer.min_age is not None and offer.max_age is not None:
             if offer.min_age > offer.max_age:
                 raise RecordError("minimum_age: higher than maximum_age")
@@ -1067,12 +1183,13 @@ class Importer:
         wanted = []
         for item in documents:
             name = str(item.get("name") or item.get("title") or item.get("email") or "")
-            if not name.strip():
+            name = plain_text_clean(name.strip())
+            if not name:
                 continue
             wanted.append(
                 (
-                    name.strip()[:120],
-                    str(item.get("title") or "").strip()[:120],
+                    name[:120],
+                    plain_text_clean(str(item.get("title") or "").strip())[:120],
                     str(item.get("email") or "").strip(),
                     _phone(item.get("phones") or [], "contacts.phones"),
                 )
@@ -1099,7 +1216,7 @@ class Importer:
         if not topics:
             raise RecordError("attributes: a responsibility needs a topic")
         changed: list[str] = []
-        name = _str(document, "name")
+        name = plain_text_clean(_str(document, "name"))
         self._set_text(rule, "title", name, changed)
         explanation = _str(document, "description")
         self._set_text(
@@ -1146,8 +1263,10 @@ class Importer:
 
 def _detach(service: dict, key: str, nested: str, kind: str, shared: list) -> None:
     """Move ``service[key][i][nested]`` objects to ``shared`` (to be checked once)."""
+    if not isinstance(service.get(key), list):
+        return  # the schema check reports it
     items = []
-    for position, item in enumerate(service.get(key) or []):
+    for position, item in enumerate(service[key]):
         if isinstance(item, dict) and isinstance(item.get(nested), dict):
             item = dict(item)
             shared.append((f"{key}.{position}.{nested}", kind, item.pop(nested)))
@@ -1173,10 +1292,7 @@ def _failure_message(error: Exception) -> str:
         return str(error)
     if isinstance(error, ValidationError):
         return _validation_message(error)
-    if isinstance(error, DatabaseError):
-        return f"the database refused it: {error}".strip()
-    # Data of a shape the checks before did not foresee.
-    return f"cannot be read: {error}"
+    return f"the database refused it: {error}".strip()
 
 
 def _validation_message(error: ValidationError) -> str:

@@ -14,6 +14,10 @@ from django.conf import settings
 
 from . import tabular
 
+# HSDS objects nest a few levels (service → service_at_locations → location →
+# addresses); deeper input is no HSDS and would exhaust Python's recursion.
+MAX_DEPTH = 32
+
 
 class HsdsFileError(ValueError):
     """The file as a whole cannot be imported; the message says why and what to do."""
@@ -69,17 +73,20 @@ def bundle_read(path: Path) -> Bundle:
     path = Path(path)
     if not path.exists():
         raise HsdsFileError(f"{path} does not exist.")
-    if path.is_dir():
-        return _package_read(path)
-    _check_size(path.stat().st_size, path.name)
-    if path.name == "datapackage.json":
-        return _package_read(path.parent)
-    if path.suffix.lower() == ".csv":
-        raise HsdsFileError(
-            f"{path.name} is one table of a tabular package: give the folder that "
-            "holds datapackage.json and all the CSV files."
-        )
-    return bundle_from_bytes(path.read_bytes(), name=path.name)
+    try:
+        if path.is_dir():
+            return _package_read(path)
+        _check_size(path.stat().st_size, path.name)
+        if path.name == "datapackage.json":
+            return _package_read(path.parent)
+        if path.suffix.lower() == ".csv":
+            raise HsdsFileError(
+                f"{path.name} is one table of a tabular package: give the folder "
+                "that holds datapackage.json and all the CSV files."
+            )
+        return bundle_from_bytes(path.read_bytes(), name=path.name)
+    except OSError as error:
+        raise HsdsFileError(f"{path} cannot be read: {error.strerror}") from None
 
 
 def bundle_from_bytes(data: bytes, *, name: str) -> Bundle:
@@ -93,14 +100,46 @@ def bundle_from_bytes(data: bytes, *, name: str) -> Bundle:
             f"{name} line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}). "
             "Save the file as UTF-8 and try again."
         ) from None
+    document = _json_parse(text, name=name)
+    _check_depth(document, name)
+    return bundle_from_document(document, name=name)
+
+
+def _json_parse(text: str, *, name: str):
     try:
-        document = json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise HsdsFileError(
             f"{name} is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}."
         ) from None
-    return bundle_from_document(document, name=name)
+    except RecursionError:
+        # Python's parser recurses once per level: about a thousand levels stop it.
+        raise HsdsFileError(
+            f"{name}: the JSON is nested too deeply (HSDS needs at most "
+            f"{MAX_DEPTH} levels)."
+        ) from None
+
+
+def _check_depth(document, name: str) -> None:
+    """Refuse nesting deeper than any HSDS document (checked without recursion:
+    the importer and the schema check recurse into what they are given).
+    """
+    level = [document]
+    for _level in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return
+    raise HsdsFileError(
+        f"{name}: the JSON is nested more than {MAX_DEPTH} levels deep; HSDS "
+        "objects are not."
+    )
 
 
 def _no_constant(name: str):
@@ -180,8 +219,12 @@ def _package_read(directory: Path) -> Bundle:
         try:
             package = json.loads(descriptor.read_text(encoding="utf-8"))
             files = [resource["path"] for resource in package["resources"]]
-        except (ValueError, KeyError, TypeError) as error:
-            raise HsdsFileError(f"datapackage.json cannot be read: {error}") from None
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            raise HsdsFileError(f"datapackage.json cannot be read: {error!r}") from None
+        if not all(isinstance(file_name, str) for file_name in files):
+            raise HsdsFileError(
+                "datapackage.json: every resource's path must be a file name."
+            )
     else:
         files = sorted(path.name for path in directory.glob("*.csv"))
     if not files:
@@ -203,7 +246,10 @@ def _package_read(directory: Path) -> Bundle:
                 f"datapackage.json lists {file_name}, which is missing."
             )
         text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
-        rows, refused = tabular.rows_read(resource, text, file_name)
+        try:
+            rows, refused = tabular.rows_read(resource, text, file_name)
+        except tabular.TabularFileError as error:
+            raise HsdsFileError(str(error)) from None
         problems += [
             Problem(where, f"{message}; row skipped") for where, message in refused
         ]
@@ -214,6 +260,17 @@ def _package_read(directory: Path) -> Bundle:
 
 
 def _from_tables(tables: dict[str, list[dict]]) -> Bundle:
+    # Every HSDS table has an id; rows are joined by it.
+    problems = [
+        Problem(f"{resource} row {position}", "no id; skipped")
+        for resource, rows in tables.items()
+        for position, row in enumerate(rows, start=1)
+        if not row.get("id")
+    ]
+    tables = {
+        resource: [row for row in rows if row.get("id")]
+        for resource, rows in tables.items()
+    }
     documents = tabular.assemble(tables)
     in_services = {
         str((service.get("organization") or {}).get("id"))
@@ -228,4 +285,5 @@ def _from_tables(tables: dict[str, list[dict]]) -> Bundle:
         ],
         locations=documents["location"],
         terms=documents["taxonomy_term"],
+        problems=problems,
     )

@@ -53,6 +53,10 @@ class TabularError(ValueError):
     """A cell cannot be read; the message names the field."""
 
 
+class TabularFileError(ValueError):
+    """A CSV file cannot be read on from some line; the message names it."""
+
+
 @cache
 def columns(resource: str) -> tuple[str, ...]:
     """The CSV columns of a resource: its one-to-one fields (arrays are tables)."""
@@ -224,7 +228,7 @@ def rows_read(resource: str, text: str, file_name: str) -> tuple[list, list]:
     known = set(columns(resource))
     rows, refused = [], []
     line = 2  # the header is line 1; a quoted cell may span several lines
-    for row in reader:
+    for row in _rows(reader, file_name):
         where = f"{file_name} line {line} (id {row.get('id') or '?'})"
         line = reader.line_num + 1
         cells = {
@@ -248,6 +252,23 @@ def rows_read(resource: str, text: str, file_name: str) -> tuple[list, list]:
         except TabularError as error:
             refused.append((where, str(error)))
     return rows, refused
+
+
+def _rows(reader: csv.DictReader, file_name: str):
+    """The reader's rows; what the csv module cannot read names its line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        line = reader.line_num or 1
+        if "field limit" in str(error):
+            raise TabularFileError(
+                f"{file_name} line {line}: a cell is longer than "
+                f"{csv.field_size_limit():,} characters. Shorten it or import the "
+                "file as JSON."
+            ) from None
+        raise TabularFileError(
+            f"{file_name} line {line}: not readable as CSV ({error})."
+        ) from None
 
 
 def resource_for_file(file_name: str) -> str | None:

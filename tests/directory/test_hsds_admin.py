@@ -55,7 +55,9 @@ def test_preview_saves_nothing_then_import_saves(coordinator, client):
 
     assert done.status_code == 200
     assert done.context["imported"] is True
-    assert OfferPage.objects.filter(title="Community Counselling").exists()
+    # Not ticked "publish directly": a draft waiting in the approval workflow.
+    offer = OfferPage.objects.get(title="Community Counselling")
+    assert not offer.live and offer.workflow_in_progress
     assert not (UPLOADS / token).exists()
 
 

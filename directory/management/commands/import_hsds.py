@@ -1,5 +1,6 @@
 """Import HSDS 3.0 (JSON or a tabular data package) into the catalogue."""
 
+import argparse
 import time
 
 from django.conf import settings
@@ -14,7 +15,11 @@ class Command(BaseCommand):
     help = (
         "Import HSDS 3.0: a JSON file (list of services, paged list or one object) "
         "or a tabular data package folder. Records are matched by HSDS id; "
-        "running it twice changes nothing."
+        "running it twice changes nothing. Publishes directly by default: whoever "
+        "runs it on the server already holds the whole database, and a bulk load "
+        "of thousands of records does not belong in the editors' approval queue. "
+        "With --no-publish new and changed pages become drafts submitted to the "
+        "approval workflow, as the admin import does unless told to publish."
     )
 
     def add_arguments(self, parser):
@@ -33,8 +38,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report only; save nothing."
         )
+        parser.add_argument(
+            "--publish",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Publish directly (default); --no-publish sends new and changed "
+            "pages to the approval workflow as drafts.",
+        )
 
-    def handle(self, *args, path, language, agency, dry_run, verbosity, **options):
+    def handle(
+        self, *args, path, language, agency, dry_run, publish, verbosity, **options
+    ):
         started = time.monotonic()
         owner = None
         if agency:
@@ -45,7 +59,8 @@ class Command(BaseCommand):
             bundle = bundle_read(path)
         except HsdsFileError as error:
             raise CommandError(str(error)) from None
-        report = Importer(language=language, agency=owner).run(bundle, dry_run=dry_run)
+        importer = Importer(language=language, agency=owner, publish=publish)
+        report = importer.run(bundle, dry_run=dry_run)
         for problem in report.skipped:
             self.stderr.write(f"skipped: {problem}")
         if verbosity > 1:
