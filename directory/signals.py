@@ -20,6 +20,20 @@ def resync_agency_after_move(sender, instance, **kwargs) -> None:
         parent = page.get_parent().specific
         if isinstance(parent, AgencyPage) and page.agency_id != parent.pk:
             type(page).objects.filter(pk=page.pk).update(agency=parent)
+            _links_to_other_agencies_drop(page, agency=parent)
+
+
+def _links_to_other_agencies_drop(page, *, agency) -> None:
+    """A moved offer no longer takes place at its old agency's contact points, and a
+    moved contact point no longer hosts its old agency's offers (the rule of
+    ``contact_points_of_other_agencies``, kept for the live pages too)."""
+    from .models import ContactPointPage, OfferPage
+
+    links = OfferPage.contact_points.through.objects
+    if isinstance(page, OfferPage):
+        links.filter(offerpage=page).exclude(contactpointpage__agency=agency).delete()
+    elif isinstance(page, ContactPointPage):
+        links.filter(contactpointpage=page).exclude(offerpage__agency=agency).delete()
 
 
 def _public_content_changed() -> None:

@@ -532,3 +532,27 @@ def test_a_failing_add_page_request_leaves_no_page_behind(region):
     # Positive control: without the failing hook the same request creates it.
     assert client.post(url, data).status_code == 302
     assert Page.objects.filter(slug="halb-angelegt").exists()
+
+
+def test_a_moved_offer_leaves_its_old_agencys_contact_points(region, client):
+    offer, point = region["caritas_offer"], region["caritas_point"]
+    offer.contact_points.add(point)
+    offer.save_revision().publish()
+    assert offer.title in client.get(point.url).content.decode()
+
+    offer.move(region["diakonie"], pos="last-child")
+
+    offer = OfferPage.objects.get(pk=offer.pk)
+    assert offer.agency_id == region["diakonie"].pk
+    assert list(offer.contact_points.all()) == []
+    assert offer.title not in client.get(point.url).content.decode()
+
+
+def test_a_moved_contact_point_no_longer_hosts_its_old_agencys_offers(region):
+    offer, point = region["caritas_offer"], region["caritas_point"]
+    offer.contact_points.add(point)
+    offer.save_revision().publish()
+
+    point.move(region["diakonie"], pos="last-child")
+
+    assert point not in OfferPage.objects.get(pk=offer.pk).contact_points.all()
