@@ -556,3 +556,21 @@ def test_a_moved_contact_point_no_longer_hosts_its_old_agencys_offers(region):
     point.move(region["diakonie"], pos="last-child")
 
     assert point not in OfferPage.objects.get(pk=offer.pk).contact_points.all()
+
+
+def test_migration_drops_links_made_before_the_rule(region, client):
+    offer, point = region["caritas_offer"], region["diakonie_point"]
+    own = region["caritas_point"]
+    links = OfferPage.contact_points.through.objects
+    links.create(offerpage=offer, contactpointpage=point)  # as before the rule
+    links.get_or_create(offerpage=offer, contactpointpage=own)
+    assert offer.title in client.get(point.url).content.decode()
+
+    migration = importlib.import_module(
+        "directory.migrations.0005_offer_links_within_agency"
+    )
+    migration.links_across_agencies_drop(apps, None)
+
+    assert point not in offer.contact_points.all()
+    assert own in offer.contact_points.all()
+    assert offer.title not in client.get(point.url).content.decode()
