@@ -846,15 +846,21 @@ def _error(status: int, message: str, parameter: str | None = None) -> HttpRespo
 def _ndjson(lister, query: Query, documents: Documents) -> StreamingHttpResponse:
     """Every result, one JSON document a line, read a page of 100 at a time."""
 
+    chunk = replace(query, page=1, per_page=MAX_PER_PAGE)
+    # The first page is read before the answer starts: a parameter found bad while
+    # reading it (a postcode without a position) is a 400, not a broken 200 stream.
+    first = lister(chunk, documents)
+
     def lines() -> Iterator[str]:
-        chunk = replace(query, page=1, per_page=MAX_PER_PAGE)
+        nonlocal chunk
+        total, contents = first
         while True:
-            total, contents = lister(chunk, documents)
             for item in contents:
                 yield json.dumps(item, ensure_ascii=False) + "\n"
             if not contents or chunk.page * chunk.per_page >= total:
                 return
             chunk = replace(chunk, page=chunk.page + 1)
+            total, contents = lister(chunk, documents)
 
     return StreamingHttpResponse(
         lines(), content_type="application/x-ndjson; charset=utf-8"
