@@ -11,15 +11,18 @@ hours' "open now" and offers whose end date passes.
 """
 
 import hashlib
+import re
 from fnmatch import fnmatchcase
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language
 
 from .caching import public_generation
+
+# How HTTP separates the values of Cache-Control and Vary.
+LIST_SEPARATOR = re.compile(r"\s*,\s*")
 
 # Response headers a cached answer keeps; the outer middleware (security headers,
 # request id, language) add theirs on every answer, cached or not.
@@ -79,12 +82,12 @@ def _response_cacheable(response: HttpResponse) -> bool:
         return False
     control = {
         part.split("=")[0].strip().lower()
-        for part in cc_delim_re.split(response.get("Cache-Control", ""))
+        for part in LIST_SEPARATOR.split(response.get("Cache-Control", ""))
     }
     if control & {"private", "no-store", "no-cache"}:
         return False
     vary = {
-        part.strip().lower() for part in cc_delim_re.split(response.get("Vary", ""))
+        part.strip().lower() for part in LIST_SEPARATOR.split(response.get("Vary", ""))
     }
     # Varies by something the key does not hold (Cookie is fine: no session cookie).
     return not (vary - {"", "cookie", "accept-language", "accept", "origin"})
@@ -123,7 +126,7 @@ class PageCacheMiddleware:
         key = _key(request)
         stored = caches[settings.OPERATIONS_PAGE_CACHE_ALIAS].get(key)
         if stored is None:
-            request._page_cache_key = key
+            setattr(request, "_page_cache_key", key)  # noqa: B010 - stored by __call__
             return None
         response = HttpResponse(stored["content"], status=stored["status"])
         for name, value in stored["headers"].items():
