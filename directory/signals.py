@@ -4,7 +4,7 @@ forget cached public content (counts, listings, whole pages) when it changes."""
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from operations.caching import public_content_changed
@@ -55,11 +55,15 @@ def page_state_changed(sender, **kwargs) -> None:
 @receiver(m2m_changed)
 def directory_row_changed(sender, **kwargs) -> None:
     """Any row of the directory (pages, taxonomies, responsibilities, opening hours),
-    any page and the sites are public content or decide what is public."""
+    any page, the sites and pages' privacy settings are public content or decide
+    what is public."""
     meta = getattr(sender, "_meta", None)
     if meta is None:
         return
-    if meta.app_label == "directory" or issubclass(sender, (Page, Site)):
+    owner = meta.auto_created or sender  # a many-to-many table: its model
+    if meta.app_label == "directory" or issubclass(
+        owner, (Page, Site, PageViewRestriction)
+    ):
         _public_content_changed()
 
 

@@ -11,15 +11,18 @@ hours' "open now" and offers whose end date passes.
 """
 
 import hashlib
+import logging
 import re
 from fnmatch import fnmatchcase
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_path
 
 from .caching import public_generation
+
+logger = logging.getLogger(__name__)
 
 # How HTTP separates the values of Cache-Control and Vary.
 LIST_SEPARATOR = re.compile(r"\s*,\s*")
@@ -63,13 +66,15 @@ def _request_anonymous(request: HttpRequest) -> bool:
 def _key(request: HttpRequest) -> str:
     # The language decides the answer: from the path (/de/…) for pages, from ?lang=
     # or Accept-Language for the APIs; the negotiated one is what the view used.
+    negotiated = not (
+        get_language_from_path(request.path_info)
+        or "lang=" in request.META.get("QUERY_STRING", "")
+    )
     parts = [
         request.get_host(),
         request.get_full_path(),
         get_language() or "",
-        request.headers.get("Accept-Language", "")
-        if "lang=" not in request.META.get("QUERY_STRING", "")
-        else "",
+        request.headers.get("Accept-Language", "") if negotiated else "",
         request.headers.get("Accept", ""),
         request.headers.get("Origin", ""),
     ]
@@ -111,8 +116,14 @@ class PageCacheMiddleware:
                     name: response[name] for name in HEADERS_KEPT if name in response
                 },
             }
-            caches[settings.OPERATIONS_PAGE_CACHE_ALIAS].set(key, stored, _seconds())
-            response["X-Page-Cache"] = "miss"
+            try:
+                caches[settings.OPERATIONS_PAGE_CACHE_ALIAS].set(
+                    key, stored, _seconds()
+                )
+            except Exception:  # noqa: BLE001 - the answer is there; the cache is not
+                logger.warning("page cache unavailable", exc_info=True)
+            else:
+                response["X-Page-Cache"] = "miss"
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -123,8 +134,12 @@ class PageCacheMiddleware:
             or not _view_cached(request)
         ):
             return None
-        key = _key(request)
-        stored = caches[settings.OPERATIONS_PAGE_CACHE_ALIAS].get(key)
+        try:
+            key = _key(request)
+            stored = caches[settings.OPERATIONS_PAGE_CACHE_ALIAS].get(key)
+        except Exception:  # noqa: BLE001 - a cache server that is down: answer anyway
+            logger.warning("page cache unavailable", exc_info=True)
+            return None
         if stored is None:
             setattr(request, "_page_cache_key", key)  # noqa: B010 - stored by __call__
             return None

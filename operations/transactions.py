@@ -1,7 +1,12 @@
 """Admin changes are all or nothing: every admin POST runs in one transaction."""
 
+from fnmatch import fnmatchcase
+
 from django.db import transaction
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+
+# Admin views that manage their own transactions (URL names, glob patterns).
+EXCLUDED_VIEWS = ("wagtailadmin_login", "directory_hsds_import")
 
 
 class AdminAtomicMiddleware:
@@ -20,6 +25,17 @@ class AdminAtomicMiddleware:
         self.get_response = get_response
         self._prefix: str | None = None
 
+    @staticmethod
+    def _excluded(request) -> bool:
+        # Sign-ins (a password hash inside a write transaction would queue every
+        # writer behind a guessing attacker) and the HSDS import, which commits in
+        # batches and leaves the write lock free between them.
+        try:
+            name = resolve(request.path_info).url_name or ""
+        except Resolver404:
+            return False
+        return any(fnmatchcase(name, pattern) for pattern in EXCLUDED_VIEWS)
+
     @property
     def prefix(self) -> str:
         if self._prefix is None:
@@ -27,8 +43,10 @@ class AdminAtomicMiddleware:
         return self._prefix
 
     def __call__(self, request):
-        if request.method not in self.WRITING_METHODS or not request.path.startswith(
-            self.prefix
+        if (
+            request.method not in self.WRITING_METHODS
+            or not request.path.startswith(self.prefix)
+            or self._excluded(request)
         ):
             return self.get_response(request)
         with transaction.atomic():

@@ -529,7 +529,11 @@ class OfferForm(WagtailAdminPageForm):
         if field is None:
             return
         parent = self.parent_page
-        agency_id = self.instance.agency_id or (parent.pk if parent else None)
+        if not self.instance.agency_id and parent is not None:
+            # A new offer has no path yet to find its agency by; the model's check of
+            # its contact points needs it.
+            self.instance.agency_id = parent.pk
+        agency_id = self.instance.agency_id
         field.queryset = ContactPointPage.objects.filter(agency_id=agency_id).order_by(
             "title"
         )
@@ -662,16 +666,22 @@ class OfferPage(AgencyChildPage):
         ]
 
     def sync_agency(self) -> None:
-        before = self.agency_id
         super().sync_agency()
-        if before and self.agency_id != before:
-            # Moved to another agency (e.g. a draft from before the move is
-            # published): the old agency's contact points stay behind.
-            self.contact_points = [
-                point
-                for point in self.contact_points.all()
-                if point.agency_id == self.agency_id
-            ]
+        self._contact_points_of_other_agencies_drop()
+
+    def _contact_points_of_other_agencies_drop(self) -> None:
+        # The rule of contact_points_of_other_agencies, kept by every save: a draft
+        # from before a move or from before the rule is saved, published or approved
+        # without the other agency's contact points instead of failing. The form
+        # offers only the agency's own, so nobody's choice is lost there.
+        if not self.agency_id:
+            return
+        points = list(self.contact_points.all())
+        foreign = contact_points_of_other_agencies(
+            agency_id=self.agency_id, contact_points=points
+        )
+        if foreign:
+            self.contact_points = [point for point in points if point not in foreign]
 
     def clean(self):
         super().clean()
@@ -682,14 +692,8 @@ class OfferPage(AgencyChildPage):
             errors[fee_field] = _("Say what the offer costs, or mark it as free.")
         if not self.agency_id:
             self.sync_agency()
-        foreign = contact_points_of_other_agencies(
-            agency_id=self.agency_id, contact_points=self.contact_points.all()
-        )
-        if foreign:
-            errors["contact_points"] = _(
-                "An offer can only take place at its own agency's contact points: "
-                "%(points)s belongs to another agency."
-            ) % {"points": ", ".join(str(point) for point in foreign)}
+        else:
+            self._contact_points_of_other_agencies_drop()
         if errors:
             raise ValidationError(errors)
 

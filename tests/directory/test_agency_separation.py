@@ -152,14 +152,37 @@ def test_a_new_offer_cannot_take_another_agencys_contact_point(region):
     assert not OfferPage.objects.filter(slug="neues-angebot").exists()
 
 
-def test_publishing_a_revision_with_another_agencys_contact_point_fails(region):
-    from django.core.exceptions import ValidationError
-
+def test_publishing_a_draft_with_another_agencys_contact_point_leaves_it_behind(
+    region,
+):
+    """A draft from before the rule (or an approval in the workflow) publishes
+    without the other agency's contact point instead of failing."""
     offer = region["caritas_offer"]
-    offer.contact_points = [region["diakonie_point"]]
-    with pytest.raises(ValidationError) as error:
-        offer.save_revision().publish()
-    assert "contact_points" in error.value.message_dict
+    offer.contact_points = [region["diakonie_point"], region["caritas_point"]]
+    offer.save_revision().publish()
+    offer = OfferPage.objects.get(pk=offer.pk)
+    assert list(offer.contact_points.all()) == [region["caritas_point"]]
+
+
+def test_a_new_offer_takes_its_own_agencys_contact_points(region):
+    client = login(EDITOR_A)
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=["directory", "offerpage", region["caritas"].pk],
+    )
+    new = OfferPage(title_de="Neues Angebot", slug="neues-angebot")
+    response = client.post(
+        url,
+        offer_form(
+            new,
+            format="in_person",
+            status="active",
+            contact_points=[region["caritas_point"].pk],
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    offer = OfferPage.objects.get(slug="neues-angebot")
+    assert list(offer.contact_points.all()) == [region["caritas_point"]]
 
 
 def test_service_refuses_links_to_another_agencys_contact_points(region):

@@ -5,6 +5,8 @@ editors, other languages or other API clients."""
 # ruff: noqa: F811 (the offer fixtures of the public page tests)
 
 import pytest
+from django.core.cache.backends.base import BaseCache
+from wagtail.models import PageViewRestriction
 
 from directory.models import Responsibility
 from tests.directory.test_pages import district, offer, topic  # noqa: F401
@@ -132,3 +134,45 @@ def test_search_errors_and_posts_are_not_cached(client, offer):
         assert missing.status_code == 404
         assert "X-Page-Cache" not in missing
         assert "X-Page-Cache" not in client.get("/de/newsletter/")
+
+
+def test_making_a_page_private_stops_serving_it_at_once(client, offer):
+    _get(client, offer.url)
+    PageViewRestriction.objects.create(
+        page=offer, restriction_type=PageViewRestriction.LOGIN
+    )
+    answer = client.get(offer.url)
+    assert answer.status_code == 302  # to the login, not the cached page
+    assert "X-Page-Cache" not in answer
+
+
+def test_pages_in_a_language_path_ignore_accept_language(client, offer):
+    _get(client, offer.url, HTTP_ACCEPT_LANGUAGE="ar")
+    again = _get(client, offer.url, HTTP_ACCEPT_LANGUAGE="tr,en;q=0.5")
+    assert again["X-Page-Cache"] == "hit"
+
+
+class BrokenCache(BaseCache):
+    """A cache server that is down."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+
+    def get(self, key, default=None, version=None):
+        raise ConnectionError("cache down")
+
+    def set(self, key, value, timeout=None, version=None):
+        raise ConnectionError("cache down")
+
+
+def test_a_cache_server_that_is_down_does_not_take_the_pages_down(
+    client, offer, settings
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "broken": {"BACKEND": f"{__name__}.BrokenCache"},
+    }
+    settings.OPERATIONS_PAGE_CACHE_ALIAS = "broken"
+    page = _get(client, offer.url)
+    assert "X-Page-Cache" not in page
+    assert "Deutschkurs für Frauen" in page.content.decode()
