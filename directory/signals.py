@@ -1,13 +1,12 @@
 """Signal receivers: keep an offer's or contact point's agency in step with the tree;
 forget cached public content (counts, listings, whole pages) when it changes."""
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from operations.caching import public_content_changed
+from operations.caching import public_content_changed_in_transaction
 
 
 @receiver(post_page_move)
@@ -37,10 +36,7 @@ def _links_to_other_agencies_drop(page, *, agency) -> None:
 
 
 def _public_content_changed() -> None:
-    # Now (this transaction's own later reads) and again after the commit: another
-    # process reading between the change and the commit caches the old state.
-    public_content_changed()
-    transaction.on_commit(public_content_changed)
+    public_content_changed_in_transaction()
 
 
 @receiver(page_published)

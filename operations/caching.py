@@ -5,12 +5,16 @@ all of it on every app server at once."""
 import uuid
 
 from django.core.cache import cache
+from django.db import connection, transaction
 
 PUBLIC_GENERATION_KEY = "operations:public-generation"
 
 
 def public_generation() -> str:
     """The current generation (made, and shared, on first use)."""
+    # Read under the current generation: a later change in this transaction must
+    # renew it at once (see public_content_changed_in_transaction).
+    connection.public_generation_read = True
     generation = cache.get(PUBLIC_GENERATION_KEY)
     if generation is None:
         cache.add(PUBLIC_GENERATION_KEY, uuid.uuid4().hex, None)
@@ -22,6 +26,28 @@ def public_generation() -> str:
 def public_content_changed() -> None:
     """Forget everything cached from public content, on all servers."""
     cache.set(PUBLIC_GENERATION_KEY, uuid.uuid4().hex, None)
+    connection.public_generation_read = False
+
+
+def public_content_changed_in_transaction() -> None:
+    """A change in the current transaction: renewed after the commit (other servers
+    must not keep what they cached from the state before it), and at once when this
+    transaction has read cached content since the last renewal (its own later reads
+    must see the change). A bulk write (seed_demo, an import) thus renews once per
+    transaction block, not once per row.
+    """
+    if not connection.in_atomic_block:
+        public_content_changed()
+        return
+    block = connection.atomic_blocks[-1]
+    first = getattr(connection, "public_change_block", None) is not block
+    if first or getattr(connection, "public_generation_read", True):
+        public_content_changed()
+    if first:
+        # Once per (innermost) block: a savepoint rolled back drops its callback,
+        # the next block registers its own.
+        connection.public_change_block = block
+        transaction.on_commit(public_content_changed)
 
 
 def public_cached(name: str, build, *, seconds: int):
