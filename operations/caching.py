@@ -31,23 +31,29 @@ def public_content_changed() -> None:
 
 def public_content_changed_in_transaction() -> None:
     """A change in the current transaction: renewed after the commit (other servers
-    must not keep what they cached from the state before it), and at once when this
-    transaction has read cached content since the last renewal (its own later reads
-    must see the change). A bulk write (seed_demo, an import) thus renews once per
-    transaction block, not once per row.
+    must not keep what they cached from the state before it), and at once only when
+    this connection has read cached content since the last renewal (its own later
+    reads must see the change). A bulk write (seed_demo, an import) thus renews
+    about once, not once per row.
     """
     if not connection.in_atomic_block:
         public_content_changed()
         return
-    block = connection.atomic_blocks[-1]
-    first = getattr(connection, "public_change_block", None) is not block
-    if first or getattr(connection, "public_generation_read", True):
+    if getattr(connection, "public_generation_read", True):
         public_content_changed()
-    if first:
+    connection.public_renewed_at_commit = False
+    block = connection.atomic_blocks[-1]
+    if getattr(connection, "public_change_block", None) is not block:
         # Once per (innermost) block: a savepoint rolled back drops its callback,
-        # the next block registers its own.
+        # the next block registers its own; at the commit the first one renews.
         connection.public_change_block = block
-        transaction.on_commit(public_content_changed)
+        transaction.on_commit(_renew_once_per_commit)
+
+
+def _renew_once_per_commit() -> None:
+    if not getattr(connection, "public_renewed_at_commit", False):
+        public_content_changed()
+        connection.public_renewed_at_commit = True
 
 
 def public_cached(name: str, build, *, seconds: int):
