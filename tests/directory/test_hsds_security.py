@@ -536,7 +536,7 @@ def test_only_who_may_publish_may_publish_directly(home, agency, client, upload_
     )
 
     assert response.status_code == 400
-    assert "may not publish" in response.content.decode()
+    assert "Du darfst nicht veröffentlichen" in response.content.decode()
 
 
 def test_the_command_publishes_by_default_and_drafts_with_no_publish(home, tmp_path):
