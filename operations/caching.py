@@ -10,11 +10,17 @@ from django.db import connection, transaction
 PUBLIC_GENERATION_KEY = "operations:public-generation"
 
 
+def _mark(name: str, value) -> None:
+    # Per database connection (and so per thread): what this connection's
+    # transaction has read and changed.
+    setattr(connection, name, value)
+
+
 def public_generation() -> str:
     """The current generation (made, and shared, on first use)."""
     # Read under the current generation: a later change in this transaction must
     # renew it at once (see public_content_changed_in_transaction).
-    connection.public_generation_read = True
+    _mark("public_generation_read", True)
     generation = cache.get(PUBLIC_GENERATION_KEY)
     if generation is None:
         cache.add(PUBLIC_GENERATION_KEY, uuid.uuid4().hex, None)
@@ -26,7 +32,7 @@ def public_generation() -> str:
 def public_content_changed() -> None:
     """Forget everything cached from public content, on all servers."""
     cache.set(PUBLIC_GENERATION_KEY, uuid.uuid4().hex, None)
-    connection.public_generation_read = False
+    _mark("public_generation_read", False)
 
 
 def public_content_changed_in_transaction() -> None:
@@ -41,19 +47,19 @@ def public_content_changed_in_transaction() -> None:
         return
     if getattr(connection, "public_generation_read", True):
         public_content_changed()
-    connection.public_renewed_at_commit = False
+    _mark("public_renewed_at_commit", False)
     block = connection.atomic_blocks[-1]
     if getattr(connection, "public_change_block", None) is not block:
         # Once per (innermost) block: a savepoint rolled back drops its callback,
         # the next block registers its own; at the commit the first one renews.
-        connection.public_change_block = block
+        _mark("public_change_block", block)
         transaction.on_commit(_renew_once_per_commit)
 
 
 def _renew_once_per_commit() -> None:
     if not getattr(connection, "public_renewed_at_commit", False):
         public_content_changed()
-        connection.public_renewed_at_commit = True
+        _mark("public_renewed_at_commit", True)
 
 
 def public_cached(name: str, build, *, seconds: int):
