@@ -129,9 +129,10 @@ def test_postgres_backup_restored_into_an_empty_database_serves_the_site(
             status, body = _get(f"http://127.0.0.1:{port}{offer_path}")
             assert status == 200
             assert OFFER_TITLE in body.decode()
-            status, body = _get(f"http://127.0.0.1:{port}{document.file.url}")
-            assert status == 200
-            assert body == payload
+            # Documents are served only through Wagtail's document view (issue 9);
+            # the restored file is where the media storage reads it.
+            restored_file = tmp_path / "restored" / document.file.name
+            assert restored_file.read_bytes() == payload
         finally:
             group_stop(server)
 
