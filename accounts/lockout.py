@@ -1,21 +1,8 @@
-"""How django-axes sees a sign-in: the client's address and the lockout page."""
+"""The page django-axes shows a locked-out sign-in (its address: client_ip)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: behind our HTTPS proxy (BEHIND_HTTPS_PROXY) the last
-    X-Forwarded-For entry, the one our proxy added (earlier ones are whatever the
-    client sent); otherwise the connection's own address.
-    """
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def lockout_response(

@@ -514,7 +514,7 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind our proxy (BEHIND_HTTPS_PROXY) the last X-Forwarded-For entry, else the
 # connection's address.
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "operations.requests.client_ip"
 # Failures are kept (until their cool-off ends), successful sign-ins are not logged.
 AXES_DISABLE_ACCESS_LOG = True
 # No banner on every manage.py command (lockouts are still logged).

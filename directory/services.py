@@ -3,8 +3,6 @@ editor groups, their media collections, the approval workflow and the links
 between offers and contact points.
 """
 
-from collections.abc import Iterable
-
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import (
@@ -21,7 +19,6 @@ from wagtail.models import (
 
 from .models import (
     AgencyPage,
-    ContactPointPage,
     District,
     HomePage,
     Language,
@@ -30,7 +27,6 @@ from .models import (
     TargetGroup,
     Topic,
 )
-from .models.pages import contact_points_of_other_agencies
 
 COORDINATORS_GROUP = "Koordination"
 # An agency's editors' group is this prefix and the agency's slug.
@@ -64,17 +60,6 @@ def _page_permissions(codenames) -> list[Permission]:
             content_type__app_label="wagtailcore", codename__in=codenames
         )
     )
-
-
-class ContactPointOfOtherAgency(Exception):
-    """An offer was to be linked to a contact point of another agency."""
-
-    def __init__(self, contact_points: list[ContactPointPage]):
-        self.contact_points = contact_points
-        super().__init__(
-            "contact points of another agency: "
-            + ", ".join(str(point) for point in contact_points)
-        )
 
 
 def _grant_admin_and_media(group: Group, collection: Collection | None = None) -> None:
@@ -164,19 +149,6 @@ def agency_collection_ensure(*, agency: AgencyPage, group: Group) -> Collection:
     if existing is not None:
         return existing
     return root.add_child(name=agency.title)
-
-
-def offer_contact_points_check(
-    *, agency: AgencyPage, contact_points: Iterable[ContactPointPage]
-) -> None:
-    """Raise ``ContactPointOfOtherAgency`` unless every contact point belongs to
-    ``agency``. For writers that bypass the model's ``clean()`` (bulk imports).
-    """
-    foreign = contact_points_of_other_agencies(
-        agency_id=agency.pk, contact_points=contact_points
-    )
-    if foreign:
-        raise ContactPointOfOtherAgency(foreign)
 
 
 def home_create(*, site_name: str = SITE_NAME, **fields) -> HomePage:

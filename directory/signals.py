@@ -35,15 +35,11 @@ def _links_to_other_agencies_drop(page, *, agency) -> None:
         links.filter(contactpointpage=page).exclude(offerpage__agency=agency).delete()
 
 
-def _public_content_changed() -> None:
-    public_content_changed_in_transaction()
-
-
 @receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_page_move)
 def page_state_changed(sender, **kwargs) -> None:
-    _public_content_changed()
+    public_content_changed_in_transaction()
 
 
 @receiver(post_save)
@@ -60,7 +56,7 @@ def directory_row_changed(sender, **kwargs) -> None:
     if meta.app_label == "directory" or issubclass(
         owner, (Page, Site, PageViewRestriction)
     ):
-        _public_content_changed()
+        public_content_changed_in_transaction()
 
 
 # Sent by `seed_demo` after the region exists, with ``options`` (the command's

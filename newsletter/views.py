@@ -24,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from operations.requests import client_ip
+
 from . import ratelimit, services, tokens
 from .forms import (
     MAX_BODY_BYTES,
@@ -39,18 +41,6 @@ ARCHIVE_PAGE_SIZE = 20
 
 def _language() -> str:
     return get_language() or settings.LANGUAGE_CODE
-
-
-def _ip(request) -> str | None:
-    """The reader's address: behind our HTTPS proxy (BEHIND_HTTPS_PROXY) the last
-    X-Forwarded-For entry, the one our proxy added; else the connection's.
-    """
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _post_data(request):
@@ -136,7 +126,7 @@ def signup(request):
         return thanks
     if not form.is_valid():
         return _signup_page(request, form)
-    ip = _ip(request)
+    ip = client_ip(request)
     if not ratelimit.allow(
         f"signup-ip:{ip}", limit=settings.NEWSLETTER_SIGNUPS_PER_IP, seconds=3600
     ):
@@ -207,7 +197,7 @@ def confirm(request, token: str):
     if request.method == "POST":
         try:
             subscriber, newly = services.subscriber_confirm(
-                token=token, ip=_ip(request)
+                token=token, ip=client_ip(request)
             )
         except tokens.ExpiredToken:
             return _expired(request)

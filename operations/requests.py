@@ -7,6 +7,8 @@ import re
 import time
 import uuid
 
+from django.conf import settings
+
 log = logging.getLogger("wegweiser.request")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -56,3 +58,16 @@ class RequestIdFilter(logging.Filter):
         if not getattr(record, "request_id", ""):
             record.request_id = request_id_var.get()
         return True
+
+
+def client_ip(request) -> str | None:
+    """The client's address: behind our HTTPS proxy (BEHIND_HTTPS_PROXY) the last
+    X-Forwarded-For entry, the one our proxy added (earlier ones are whatever the
+    client sent); otherwise the connection's own address.
+    """
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR") or None

@@ -34,6 +34,7 @@ from directory.demo import places
 from newsletter import tokens
 from newsletter.models import Subscriber
 from search.forms import clean_query
+from search.views import KEPT_PARAMETERS
 from tests.fuzz.conftest import budget, sent
 
 TOPICS = [item["slug"] for item in places.TOPICS]
@@ -140,26 +141,8 @@ def engine_off(settings):
 
 # --- search page ---------------------------------------------------------------------
 
-SEARCH_FIELDS = [
-    "q",
-    "lang",
-    "topic",
-    "target_group",
-    "residence_status",
-    "district",
-    "language",
-    "free",
-    "format",
-    "wheelchair",
-    "open_now",
-    "open_on",
-    "sort",
-    "near",
-    "lat",
-    "lon",
-    "page",
-    "page_size",
-]
+# Every parameter the search page reads, plus its language and page.
+SEARCH_FIELDS = ["lang", "page", *KEPT_PARAMETERS]
 
 
 @budget(200)

@@ -127,7 +127,7 @@ def test_editors_never_get_or_fill_the_readers_cache(client, offer, django_user_
     assert _get(client, offer.url)["X-Page-Cache"] == "hit"
 
 
-def test_search_errors_and_posts_are_not_cached(client, offer):
+def test_search_errors_and_the_newsletter_are_not_cached(client, offer):
     for _ in range(2):
         assert "X-Page-Cache" not in _get(client, "/de/search/?q=deutschkurs")
         missing = client.get("/de/gibt-es-nicht/")
