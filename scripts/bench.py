@@ -151,6 +151,7 @@ def run(args) -> None:
         bench_newsletter_send(deliveries=args.deliveries)
     if not args.skip_hsds:
         bench_hsds()
+    bench_database_search(args.requests)
     if settings.SEARCH_URL:
         bench_search(client, args.search_requests)
         if not args.skip_relevance:
@@ -350,6 +351,33 @@ def bench_search(client, requests: int) -> None:
             )
     finally:
         es.search = original
+
+
+def bench_database_search(requests: int) -> None:
+    """The search's database fallback (engine down or not configured)."""
+    from search.queries import SearchRequest, database_search
+
+    print(
+        f"\n{'database search (no engine)':44} {'p50 ms':>8} {'app cpu':>8} {'hits':>6}"
+    )
+    for label, form in [
+        ("one word", {"q": "Deutschkurs"}),
+        ("one word, Arabic reader", {"q": "Deutschkurs", "lang": "ar"}),
+        ("two words", {"q": "Beratung Familie"}),
+        ("word + topic", {"q": "Beratung", "topic": ["sprache"]}),
+        ("no match", {"q": "Xylophonwerkstatt"}),
+        ("page 3", {"q": "Beratung", "page": 3}),
+    ]:
+        timings, cpu = [], time.process_time()
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = database_search(SearchRequest.from_form(form, language="de"))
+            timings.append((time.perf_counter() - started) * 1000)
+        cpu = (time.process_time() - cpu) / requests * 1000
+        print(
+            f"{label:44} {statistics.median(timings):>8.1f} {cpu:>8.1f} "
+            f"{response.count:>6}"
+        )
 
 
 def bench_relevance() -> None:

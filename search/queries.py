@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.html import escape
+from wagtail.models import Page
 
 from directory.models import OfferPage
 from directory.selectors import visible_offers
@@ -429,15 +431,13 @@ def suggest(prefix: str, language: str, *, size: int = 8) -> list[dict]:
 
 
 def database_search(request: SearchRequest) -> SearchResponse:
-    """Simpler matching in the database: every word in title, summary or description."""
-    languages = {request.language, settings.LANGUAGE_CODE}
+    """Simpler matching in the database: every word in title, summary or description,
+    in the reader's language or German, any case.
+    """
+    languages = sorted({request.language, settings.LANGUAGE_CODE})
     offers = visible_offers()
     for word in request.query.split()[:10]:
-        match = Q()
-        for code in languages:
-            for name in ("title", "summary", "description"):
-                match |= Q(**{f"{name}_{code}__icontains": word})
-        offers = offers.filter(match)
+        offers = offers.filter(pk__in=_pages_containing(word, languages))
     lookups = {
         "topic": "topics__slug__in",
         "target_group": "target_groups__slug__in",
@@ -462,20 +462,52 @@ def database_search(request: SearchRequest) -> SearchResponse:
         offers = offers.filter(format__in=FORMATS_MATCHING[request.format])
     if request.wheelchair:
         offers = offers.filter(pk__in=_offer_ids(Q(contact_points__wheelchair="yes")))
-    offers = offers.select_related("agency")
-    count = offers.count()
+    # One search, not two (a count and a page): the ids of all matches in order,
+    # then the page's offers by id.
+    ids = list(offers.values_list("pk", flat=True))
     start = (request.page - 1) * request.page_size
-    results = [
-        _db_result(o, request) for o in offers[start : start + request.page_size]
-    ]
+    page_ids = ids[start : start + request.page_size]
+    page = OfferPage.objects.select_related("agency").in_bulk(page_ids)
     return SearchResponse(
-        count=count,
-        results=results,
+        count=len(ids),
+        results=[_db_result(page[pk], request) for pk in page_ids],
         facets={},
         page=request.page,
         page_size=request.page_size,
         degraded=True,
     )
+
+
+def searchable_text(*columns: str) -> Func:
+    """The columns joined by spaces, upper-cased: the expression the trigram indexes
+    hold on PostgreSQL (``directory`` migration 0006), so that a LIKE on it can use one.
+    """
+    return Func(
+        *(Coalesce(column, Value("")) for column in columns),
+        template="UPPER(%(expressions)s)",
+        arg_joiner=" || ' ' || ",
+        output_field=TextField(),
+    )
+
+
+def _pages_containing(word: str, languages: list[str]) -> QuerySet:
+    """Ids of the offers whose summary or description, and of the pages whose title,
+    contains ``word`` in one of ``languages``: one indexed lookup each.
+    """
+    # Upper-cased by the database, as the texts are (Python's upper() makes "ß" "SS").
+    word_upper = Upper(Value(word))
+    parts = []
+    for code in languages:
+        texts = OfferPage.objects.alias(
+            text=searchable_text(f"summary_{code}", f"description_{code}")
+        )
+        titles = Page.objects.alias(text=searchable_text(f"title_{code}"))
+        for pages in (texts, titles):
+            parts.append(
+                pages.filter(text__contains=word_upper).order_by().values("pk")
+            )
+    first, *others = parts
+    return first.union(*others, all=True)
 
 
 def _offer_ids(condition: Q):
