@@ -4,19 +4,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
+
+from tests.demo_region import demo_region_seeded
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """The demo region, seeded once per module in a transaction rolled back at the
-    end. Its accounts get the demo password (tests run with DEBUG off).
-    """
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--demo-accounts")
+    """The demo region, seeded once per module (``demo_region_seeded``)."""
+    with django_db_blocker.unblock(), demo_region_seeded():
         yield
-        transaction.set_rollback(True)
 
 
 @dataclass

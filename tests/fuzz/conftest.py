@@ -4,10 +4,10 @@ import os
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+
+from tests.demo_region import demo_region_seeded
 
 # Requests sent per endpoint or form, and the slowest answer of each in seconds:
 # printed after the run, for the numbers the budget buys.
@@ -56,10 +56,6 @@ def budget(default: int) -> hypothesis_settings:
 
 @pytest.fixture(scope="package")
 def seeded(django_db_setup, django_db_blocker):
-    """The demo region with its accounts, seeded once for the fuzz runs in a transaction
-    rolled back at the end.
-    """
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--demo-accounts")
+    """The demo region, seeded once for the fuzz runs (``demo_region_seeded``)."""
+    with django_db_blocker.unblock(), demo_region_seeded():
         yield
-        transaction.set_rollback(True)
