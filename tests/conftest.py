@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.db.models.signals import post_migrate
 from django.utils import translation
 from wagtail.models import Collection, Locale, Page, Site
 
@@ -19,6 +20,17 @@ def _root_page() -> Page:
     if root is None:
         root = Page.add_root(title="Root", slug="root")
     return root
+
+
+def _roots_after_flush(sender, app_config, **kwargs) -> None:
+    """A transactional test's flush ends with post_migrate: give the next tests the
+    rows migrations made (whichever tests a process runs next, e.g. seed_demo's).
+    """
+    if app_config.label == "wagtailcore":
+        _root_page()
+
+
+post_migrate.connect(_roots_after_flush, dispatch_uid="tests-wagtail-roots")
 
 
 @pytest.fixture(autouse=True)
