@@ -41,8 +41,11 @@ system-test-deps: ## Install Debian and npm packages the tests need
 	scripts/apt-install postgresql chromium fonts-noto-core gettext
 	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
+# One test process per core (pytest-xdist), a test file kept in one process (module
+# fixtures such as the seeded demo region are made once); TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= auto
 test: install system-test-deps locales/.compiled ## Run the whole suite (PostgreSQL, Chromium)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install ## Ruff and the migrations check
 	$(VENV)/bin/ruff check .

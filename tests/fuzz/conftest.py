@@ -1,34 +1,13 @@
-"""Fuzz runs: the demo region once for the folder, the example budget, the tally."""
+"""Fuzz runs: the demo region once for the folder, the example budget (the tally of
+requests sent is the plugin ``tests.fuzz.tally``)."""
 
 import os
-from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests.demo_region import demo_region_seeded
-
-# Requests sent per endpoint or form, and the slowest answer of each in seconds:
-# printed after the run, for the numbers the budget buys.
-SENT: Counter = Counter()
-SLOWEST: dict[str, float] = {}
-
-
-def sent(label: str, seconds: float = 0.0) -> None:
-    SENT[label] += 1
-    SLOWEST[label] = max(SLOWEST.get(label, 0.0), seconds)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if not SENT:
-        return
-    terminalreporter.section("fuzz inputs per endpoint and form")
-    for label, count in sorted(SENT.items()):
-        terminalreporter.write_line(
-            f"{count:6d}  slowest {SLOWEST[label]:5.2f} s  {label}"
-        )
-    terminalreporter.write_line(f"{sum(SENT.values()):6d}  in all")
 
 
 def examples(default: int) -> int:

@@ -40,7 +40,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from search.views import OPENAPI_FILE
-from tests.fuzz.conftest import budget, sent
+from tests.fuzz.conftest import budget
+from tests.fuzz.tally import sent
 
 SPEC = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
 CHECKS = [

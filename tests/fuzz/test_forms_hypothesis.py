@@ -35,7 +35,8 @@ from newsletter import tokens
 from newsletter.models import Subscriber
 from search.forms import clean_query
 from search.views import KEPT_PARAMETERS
-from tests.fuzz.conftest import budget, sent
+from tests.fuzz.conftest import budget
+from tests.fuzz.tally import sent
 
 TOPICS = [item["slug"] for item in places.TOPICS]
 DISTRICTS = [item["slug"] for item in places.DISTRICTS]
