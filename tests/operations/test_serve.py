@@ -26,6 +26,19 @@ def _session_pids(leader: int) -> set[int]:
     return {int(pid) for pid in found.stdout.split()}
 
 
+def _workers_wait(leader: int, seconds: float = 60) -> set[int]:
+    """The task workers running in ``leader``'s session, once there are any (on a busy
+    machine the first may still be starting, or restarting after a crash)."""
+    deadline = time.monotonic() + seconds
+    while not (
+        workers := _pids("^[^ ]*python manage.py db_worker") & _session_pids(leader)
+    ):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return workers
+
+
 def test_make_serve_runs_the_site_as_production_would(home, search_settings, tmp_path):
     port = free_port()
     env = process_env(
@@ -125,8 +138,8 @@ def test_make_serve_runs_the_site_as_production_would(home, search_settings, tmp
         assert int(counted.stdout.split("offers")[-1]) > 100
 
         # A task worker that dies is started again; the site stays up.
-        workers = _pids("^[^ ]*python manage.py db_worker") & _session_pids(serve.pid)
-        assert len(workers) == 1
+        workers = _workers_wait(serve.pid)
+        assert len(workers) == 1, log.read_text()[-3000:]
         os.kill(workers.pop(), signal.SIGKILL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
