@@ -368,12 +368,12 @@ def bench_database_search(requests: int) -> None:
         ("no match", {"q": "Xylophonwerkstatt"}),
         ("page 3", {"q": "Beratung", "page": 3}),
     ]:
-        timings, cpu = [], time.process_time()
+        timings, cpu_started = [], time.process_time()
         for _ in range(requests):
             started = time.perf_counter()
             response = database_search(SearchRequest.from_form(form, language="de"))
             timings.append((time.perf_counter() - started) * 1000)
-        cpu = (time.process_time() - cpu) / requests * 1000
+        cpu = (time.process_time() - cpu_started) / requests * 1000
         print(
             f"{label:44} {statistics.median(timings):>8.1f} {cpu:>8.1f} "
             f"{response.count:>6}"
