@@ -79,6 +79,29 @@ def test_missing_file_and_forged_token_are_form_errors(coordinator, client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("name", ["..", ".", "a/..", "", "\\"])
+def test_a_file_name_that_cannot_be_stored_is_a_form_error(coordinator, client, name):
+    # A hand-made client may send names no browser sends; the test client refuses them,
+    # so the body is built here.
+    boundary = "grenze"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="language"\r\n\r\nde\r\n'
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/json\r\n\r\n"
+        "{}\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+    response = client.generic(
+        "POST", URL, body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+    assert response.status_code == 400
+    assert "file" in response.context["form"].errors
+
+
 def test_agency_editors_cannot_import(home, agency, client):
     editor = get_user_model().objects.create_user("redaktion", password="x")
     editor.groups.add(agency_editors_group_ensure(agency=agency))
