@@ -469,7 +469,9 @@ def test_admin_hsds_import_answers_any_upload(
     # The test client sends only a name Django can store ("a/.." or "." would be refused
     # before sending); what a server does with such names is tested in test_hsds_admin.
     name = os.path.basename(as_received(name))
-    upload = SimpleUploadedFile(name if name not in {"", ".", ".."} else "upload", content)
+    upload = SimpleUploadedFile(
+        name if name not in {"", ".", ".."} else "upload", content
+    )
     started = time.monotonic()
 
     with rolled_back():
