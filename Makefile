@@ -51,8 +51,8 @@ lint: install ## Ruff and the migrations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_DEBUG=1 $(VENV)/bin/mypy search directory/services.py directory/selectors.py \
-	  directory/finder.py directory/hsds/importer.py directory/hsds/documents.py \
-	  directory/hsds/reading.py directory/hsds/tabular.py directory/hsds/export.py \
+	  directory/finder.py hsds/importer.py hsds/documents.py \
+	  hsds/reading.py hsds/tabular.py hsds/export.py \
 	  newsletter/services.py newsletter/selectors.py newsletter/sending.py \
 	  newsletter/rendering.py operations accounts
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

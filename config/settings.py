@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "wagtail_modeltranslation.migrate",
     "modeltranslation",
     "directory.apps.DirectoryConfig",
+    "hsds.apps.HsdsConfig",
+    "demo.apps.DemoConfig",
     "search.apps.SearchConfig",
     "newsletter.apps.NewsletterConfig",
     "operations.apps.OperationsConfig",
@@ -481,7 +483,7 @@ OPERATIONS_PAGE_CACHE_VIEWS = (
 # The topic whose rules for everyone are offered when no rule answers a question.
 DIRECTORY_COUNSELLING_TOPIC = env("DIRECTORY_COUNSELLING_TOPIC", "beratung")
 
-# --- Open data (HSDS 3.0; see directory/hsds/) ----------------------------------------
+# --- Open data (HSDS 3.0; see hsds/) ----------------------------------------
 # The Land our addresses are in (HSDS requires it; we do not store it per address).
 HSDS_STATE_PROVINCE = env("HSDS_STATE_PROVINCE", "Bayern")
 # Largest file the import command accepts (bytes). Files are

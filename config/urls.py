@@ -19,7 +19,7 @@ urlpatterns = [
     path("api/search/", search_views.search_api, name="search-api"),
     path("api/search/suggest/", search_views.suggest_api, name="search-suggest"),
     path("api/openapi.json", search_views.openapi, name="openapi"),
-    path("api/hsds/", include("directory.hsds.urls")),
+    path("api/hsds/", include("hsds.urls")),
     path("api/finder/", finder_views.finder_api, name="finder-api"),
     *newsletter_urls.plain,
 ]

@@ -18,8 +18,6 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .finder import conflicts_involving
 from .finder_views import ResponsibilityConflictsView
-from .hsds.admin_views import HsdsImportView
-from .hsds.admin_views import can_import as hsds_can_import
 from .models import (
     District,
     Language,
@@ -158,32 +156,6 @@ def warn_on_opening_a_conflicting_rule(request, instance):
 @hooks.register("after_create_snippet")
 def warn_after_saving_a_conflicting_rule(request, instance):
     _warn_about_conflicts(request, instance)
-
-
-# --- HSDS import (coordinators) ------------------------------------------------------
-
-
-class HsdsImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return hsds_can_import(request.user)
-
-
-@hooks.register("register_admin_urls")
-def register_hsds_import_url():
-    return [
-        path("hsds-import/", HsdsImportView.as_view(), name="directory_hsds_import")
-    ]
-
-
-@hooks.register("register_settings_menu_item")
-def register_hsds_import_menu_item():
-    return HsdsImportMenuItem(
-        _("Import HSDS data"),
-        reverse("directory_hsds_import"),
-        name="hsds-import",
-        icon_name="download",
-        order=900,
-    )
 
 
 # --- Agencies in their own lanes: pages and documents --------------------------------

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.urls import Resolver404, resolve, reverse
 
 # Admin views that manage their own transactions (URL names, glob patterns).
-EXCLUDED_VIEWS = ("wagtailadmin_login", "directory_hsds_import")
+EXCLUDED_VIEWS = ("wagtailadmin_login", "hsds_import")
 
 
 class AdminAtomicMiddleware:

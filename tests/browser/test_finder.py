@@ -50,7 +50,7 @@ def demo_site(transactional_db, live_server):
     """The demo region (without offers) served by the live server."""
     from wagtail.models import Collection
 
-    from directory.demo.seed import seed_demo
+    from demo.seed import seed_demo
     from tests.conftest import _root_page
 
     # Transactional tests flush Wagtail's root page and root collection too.

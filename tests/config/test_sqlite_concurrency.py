@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from directory.hsds.importer import SQLITE_BATCH_SECONDS
+from hsds.importer import SQLITE_BATCH_SECONDS
 from tests.processes import ROOT, free_port, group_stop, url_wait
 
 COPIES = 340  # new offers in the import file, besides the ~150 exported services

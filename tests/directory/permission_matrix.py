@@ -22,9 +22,9 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, WorkflowState
 
-from directory.hsds.schemas import EXAMPLES_DIR
 from directory.models import OfferPage, Topic
 from directory.services import agency_editors_group_ensure, coordinators_group_ensure
+from hsds.schemas import EXAMPLES_DIR
 from newsletter.models import Issue, IssueItem
 from newsletter.permissions import newsletter_permissions_grant
 from tests.conftest import make_home
@@ -602,7 +602,7 @@ def hsds_import() -> Action:
     """Upload (dry run), then confirm: the two requests of the admin import."""
 
     def perform(client, world, admin):
-        url = reverse("directory_hsds_import")
+        url = reverse("hsds_import")
         example = (EXAMPLES_DIR / "service_full.json").read_bytes()
         preview = client.post(
             url,

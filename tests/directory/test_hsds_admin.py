@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from directory.hsds.admin_views import UPLOADS
-from directory.hsds.schemas import EXAMPLES_DIR
 from directory.models import AgencyPage, OfferPage
 from directory.services import agency_editors_group_ensure, coordinators_group_ensure
+from hsds.admin_views import UPLOADS
+from hsds.schemas import EXAMPLES_DIR
 
 URL = "/admin/hsds-import/"
 

@@ -13,10 +13,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from wagtail.models import PageViewRestriction
 
-from directory.hsds.documents import terms_used_by
-from directory.hsds.schemas import problems
-from directory.hsds.vocabulary import PROPERTIES, TAXONOMIES
 from directory.models import OfferPage, OpeningException, Responsibility
+from hsds.documents import terms_used_by
+from hsds.schemas import problems
+from hsds.vocabulary import PROPERTIES, TAXONOMIES
 from search.views import OPENAPI_FILE
 from tests.factories import (
     AgencyPageFactory,
@@ -728,7 +728,7 @@ def spec():
 
 
 def test_openapi_documents_every_endpoint_and_parameter(spec):
-    from directory.hsds import api
+    from hsds import api
 
     documented = {path for path in spec["paths"] if path.startswith("/api/hsds/")}
     assert documented == {
@@ -934,7 +934,7 @@ def test_any_parameters_give_an_answer_never_a_failure(
 def test_full_service_refuses_to_nest_more_than_fits_in_one_answer(
     client, region, monkeypatch
 ):
-    from directory.hsds import api
+    from hsds import api
 
     monkeypatch.setattr(api, "MAX_FULL_SERVICES", 1)
 

@@ -12,9 +12,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from directory.hsds import schemas, tabular
-from directory.hsds.importer import Importer
-from directory.hsds.reading import HsdsFileError, bundle_from_bytes, bundle_read
 from directory.models import (
     AgencyPage,
     ContactPointPage,
@@ -27,6 +24,9 @@ from directory.models import (
     TargetGroup,
     Topic,
 )
+from hsds import schemas, tabular
+from hsds.importer import Importer
+from hsds.reading import HsdsFileError, bundle_from_bytes, bundle_read
 
 EXAMPLES = schemas.EXAMPLES_DIR
 NESTED_KINDS = {

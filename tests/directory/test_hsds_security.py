@@ -25,10 +25,6 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from wagtail.models import WorkflowState
 
-from directory.hsds import uploads
-from directory.hsds.importer import Importer
-from directory.hsds.reading import bundle_from_bytes
-from directory.hsds.schemas import EXAMPLES_DIR, problems
 from directory.models import OfferPage
 from directory.sanitise import plain_text_clean, rich_text_clean
 from directory.services import (
@@ -36,6 +32,10 @@ from directory.services import (
     agency_editors_group_ensure,
     coordinators_group_ensure,
 )
+from hsds import uploads
+from hsds.importer import Importer
+from hsds.reading import bundle_from_bytes
+from hsds.schemas import EXAMPLES_DIR, problems
 from tests.factories import published_offer
 
 URL = "/admin/hsds-import/"

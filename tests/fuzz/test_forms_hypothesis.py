@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from directory.demo import places
+from demo import places
 from newsletter import tokens
 from newsletter.models import Subscriber
 from search.forms import clean_query
@@ -419,7 +419,7 @@ IMPORT_FIELDS = ["language", "agency", "publish", "token", "file_name", "action"
 @pytest.fixture
 def coordinator_client(seeded, db, client, tmp_path, monkeypatch):
     """The demo coordinator, signed in; uploads go to a temporary folder."""
-    from directory.hsds import uploads
+    from hsds import uploads
 
     monkeypatch.setattr(uploads, "UPLOADS", tmp_path / "hsds-imports")
     client.force_login(get_user_model().objects.get(username="koordination"))

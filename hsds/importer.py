@@ -30,8 +30,8 @@ from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry
 from wagtail.signals import page_published
 
-from ..finder import districts_for_postcode
-from ..models import (
+from directory.finder import districts_for_postcode
+from directory.models import (
     AgencyPage,
     ContactPerson,
     ContactPointPage,
@@ -46,13 +46,14 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..models.pages import (
+from directory.models.pages import (
     Accessibility,
     contact_points_of_other_agencies,
     slots_overlap,
 )
-from ..sanitise import plain_text_clean, rich_text_clean
-from ..services import home_create
+from directory.sanitise import plain_text_clean, rich_text_clean
+from directory.services import home_create
+
 from . import schemas
 from .reading import Bundle, Problem
 from .vocabulary import (

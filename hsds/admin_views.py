@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from ..models import AgencyPage, HomePage
+from directory.models import AgencyPage, HomePage
+
 from .importer import Importer
 from .reading import HsdsFileError, bundle_from_bytes, bundle_read
 from .uploads import (

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.hsds.export import catalogue_export
+from hsds.export import catalogue_export
 
 
 class Command(BaseCommand):

@@ -27,10 +27,8 @@ from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from search.forms import clean_query
-
-from ..finder import districts_for_postcode
-from ..models import (
+from directory.finder import districts_for_postcode
+from directory.models import (
     AgencyPage,
     ContactPointPage,
     District,
@@ -40,6 +38,8 @@ from ..models import (
     TargetGroup,
     Topic,
 )
+from search.forms import clean_query
+
 from .documents import (
     HSDS_VERSION,
     Documents,

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.demo.seed import demo_exists, seed_demo
+from demo.seed import demo_exists, seed_demo
 from directory.signals import seed_demo_extras
 
 

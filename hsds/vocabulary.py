@@ -8,7 +8,7 @@ owner's id, so every export of the same data has the same ids.
 import uuid
 from dataclasses import dataclass
 
-from ..models import District, ResidenceStatus, TargetGroup, Topic
+from directory.models import District, ResidenceStatus, TargetGroup, Topic
 
 NAMESPACE = uuid.UUID("6f1c2a4e-51a7-4b0e-9d3a-2f0c8e7b9a10")
 

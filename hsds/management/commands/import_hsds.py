@@ -6,9 +6,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.hsds.importer import Importer
-from directory.hsds.reading import HsdsFileError, bundle_read
 from directory.models import AgencyPage
+from hsds.importer import Importer
+from hsds.reading import HsdsFileError, bundle_read
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ..models import (
+from directory.models import (
     AgencyPage,
     ContactPerson,
     ContactPointPage,
@@ -21,11 +21,12 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..services import (
+from directory.services import (
     agency_editors_group_ensure,
     coordinators_group_ensure,
     home_create,
 )
+
 from . import offers as offer_data
 from . import places
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 
-from ..models import (
+from directory.models import (
     AgencyPage,
     ContactPerson,
     ContactPointPage,
@@ -27,8 +27,9 @@ from ..models import (
     TargetGroup,
     Topic,
 )
-from ..sanitise import rich_text_render
-from ..selectors import page_public_path, site_root_path
+from directory.sanitise import rich_text_render
+from directory.selectors import page_public_path, site_root_path
+
 from .vocabulary import (
     PROPERTIES,
     STATUS_TO_HSDS,

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from directory.hsds.uploads import UPLOADS, uploads_expired_delete
+from hsds.uploads import UPLOADS, uploads_expired_delete
 
 
 class Command(BaseCommand):
