@@ -1,32 +1,34 @@
 """Demo offers (Angebote) for the fictional Landkreis Auental, in de/en/ar/uk."""
 
+from typing import Any
+
 # Shared text blocks (data only).
-DOC_ID = {
+DOC_ID: dict[str, Any] = {
     "de": "Ausweisdokument (Pass, Aufenthaltstitel oder Ankunftsnachweis)",
     "en": "Identity document (passport, residence title or proof of arrival)",
     "ar": "وثيقة هوية (جواز سفر أو وثيقة إقامة أو إثبات الوصول)",
     "uk": "Документ, що посвідчує особу (паспорт, посвідка на проживання або довідка про прибуття)",
 }
-DOC_ID_LETTERS = {
+DOC_ID_LETTERS: dict[str, Any] = {
     "de": "Ausweisdokument und alle Briefe oder Bescheide, um die es geht",
     "en": "Identity document and all letters or official decisions concerned",
     "ar": "وثيقة هوية وجميع الرسائل أو القرارات الرسمية المتعلقة بالموضوع",
     "uk": "Документ, що посвідчує особу, і всі листи чи рішення, яких стосується питання",
 }
-DOC_COURSE = {
+DOC_COURSE: dict[str, Any] = {
     "de": "Aufenthaltstitel oder Ankunftsnachweis, Berechtigungsschein des BAMF oder Verpflichtung durch Jobcenter bzw. Ausländerbehörde",
     "en": "Residence title or proof of arrival, BAMF certificate of eligibility or obligation letter from the Jobcenter or immigration office",
     "ar": "وثيقة الإقامة أو إثبات الوصول، وشهادة الأحقية من المكتب الاتحادي للهجرة واللاجئين (BAMF) أو خطاب الإلزام من مركز العمل أو دائرة الأجانب",
     "uk": "Посвідка на проживання або довідка про прибуття, дозвіл на участь від BAMF або направлення від джобцентру чи відомства у справах іноземців",
 }
-FEE_INTEGRATION_COURSE = {
+FEE_INTEGRATION_COURSE: dict[str, Any] = {
     "de": "Kostenbeitrag 2,29 € pro Unterrichtsstunde; Befreiung z. B. bei Bürgergeld oder AsylbLG-Leistungen",
     "en": "Contribution of 2.29 € per lesson; exemption e.g. if you receive Bürgergeld or asylum seeker benefits",
     "ar": "مساهمة قدرها 2,29 يورو عن كل حصة دراسية؛ يمكن الإعفاء منها مثلاً لمن يتلقى إعانة المواطن (Bürgergeld) أو إعانات طالبي اللجوء",
     "uk": "Внесок 2,29 € за академічну годину; звільнення можливе, наприклад, для отримувачів Bürgergeld або допомоги за AsylbLG",
 }
 
-OFFERS = [
+OFFERS: list[dict[str, Any]] = [
     # ------------------------------------------------------------------
     # 1. Ausländerbehörde Landkreis Auental
     # ------------------------------------------------------------------

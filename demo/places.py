@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # ----------------------------------------------------------------------
 # Districts (Gemeinden and Stadtteile of the Kreisstadt Auenstadt)
 # ----------------------------------------------------------------------
-DISTRICTS = [
+DISTRICTS: list[dict[str, Any]] = [
     {
         "slug": "auenstadt-altstadt",
         "kind": "stadtteil",
@@ -121,7 +123,7 @@ DISTRICTS = [
 # ----------------------------------------------------------------------
 # Topics
 # ----------------------------------------------------------------------
-TOPICS = [
+TOPICS: list[dict[str, Any]] = [
     {
         "slug": "sprache",
         "icon": "speech",
@@ -241,7 +243,7 @@ TOPICS = [
 # ----------------------------------------------------------------------
 # Target groups
 # ----------------------------------------------------------------------
-TARGET_GROUPS = [
+TARGET_GROUPS: list[dict[str, Any]] = [
     {
         "slug": "frauen",
         "name": {"de": "Frauen", "en": "Women", "ar": "النساء", "uk": "Жінки"},
@@ -317,7 +319,7 @@ TARGET_GROUPS = [
 # ----------------------------------------------------------------------
 # Residence statuses
 # ----------------------------------------------------------------------
-RESIDENCE_STATUSES = [
+RESIDENCE_STATUSES: list[dict[str, Any]] = [
     {
         "slug": "aufenthaltsgestattung",
         "name": {
@@ -428,7 +430,7 @@ RESIDENCE_STATUSES = [
 # ----------------------------------------------------------------------
 # Languages
 # ----------------------------------------------------------------------
-LANGUAGES = [
+LANGUAGES: list[dict[str, Any]] = [
     {"code": "de", "native_name": "Deutsch", "name_de": "Deutsch"},
     {"code": "en", "native_name": "English", "name_de": "Englisch"},
     {"code": "ar", "native_name": "العربية", "name_de": "Arabisch"},
@@ -474,7 +476,7 @@ _BUS_SCHLOSSPLATZ_3 = {
 # ----------------------------------------------------------------------
 # Agencies and their contact points
 # ----------------------------------------------------------------------
-AGENCIES = [
+AGENCIES: list[dict[str, Any]] = [
     # 1 ------------------------------------------------------------------
     {
         "slug": "auslaenderbehoerde",

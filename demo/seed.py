@@ -189,7 +189,7 @@ def _seed_agencies(home: HomePage, taxonomy: dict):
                 **_translations("accessibility_note", cp.get("accessibility_note")),
                 **_translations("closed_note", cp.get("closed_note")),
             )
-            point.opening_slots = [
+            point.opening_slots = [  # type: ignore[misc]  # a modelcluster child list
                 OpeningSlot(
                     weekday=WEEKDAYS[day],
                     opens=_time(opens),
@@ -199,7 +199,7 @@ def _seed_agencies(home: HomePage, taxonomy: dict):
                 for day, opens, closes, appointment in cp.get("hours", [])
             ]
             if not point.temporarily_closed:
-                point.opening_exceptions = [
+                point.opening_exceptions = [  # type: ignore[misc]  # a modelcluster child list
                     OpeningException(
                         date=_next_holiday(today),
                         closed=True,
@@ -274,7 +274,7 @@ def _seed_offers(agencies, points, taxonomy, *, total: int | None) -> int:
         offer = _offer_page(item, variant=variant)
         person = item.get("contact_person")
         if person and not variant:
-            offer.contact_persons = [
+            offer.contact_persons = [  # type: ignore[misc]  # a modelcluster child list
                 ContactPerson(
                     name=person["name"],
                     email=person.get("email", ""),

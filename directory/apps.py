@@ -20,4 +20,4 @@ class DirectoryConfig(AppConfig):
         # iteration", a 500 seen under load on a fresh gunicorn): build them now.
         for model in self.get_models():
             if issubclass(model, RoutablePageMixin):
-                model.get_resolver()
+                model.get_resolver()  # type: ignore[attr-defined]

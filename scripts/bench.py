@@ -317,7 +317,7 @@ def bench_search(client, requests: int) -> None:
         finally:
             engine_time.append((time.perf_counter() - started) * 1000)
 
-    es.search = timed_search
+    es.search = timed_search  # type: ignore[method-assign]
     print(
         f"\n{'search API':52} {'p50 ms':>8} {'p95 ms':>8} {'engine':>8} {'ours':>6} "
         f"{'queries':>7} {'hits':>6}"
@@ -350,7 +350,7 @@ def bench_search(client, requests: int) -> None:
                 f"{data['count']:>6}{'  DEGRADED' if data['degraded'] else ''}"
             )
     finally:
-        es.search = original
+        es.search = original  # type: ignore[method-assign]
 
 
 def bench_database_search(requests: int) -> None:
@@ -360,14 +360,15 @@ def bench_database_search(requests: int) -> None:
     print(
         f"\n{'database search (no engine)':44} {'p50 ms':>8} {'app cpu':>8} {'hits':>6}"
     )
-    for label, form in [
+    forms: list[tuple[str, dict]] = [
         ("one word", {"q": "Deutschkurs"}),
         ("one word, Arabic reader", {"q": "Deutschkurs", "lang": "ar"}),
         ("two words", {"q": "Beratung Familie"}),
         ("word + topic", {"q": "Beratung", "topic": ["sprache"]}),
         ("no match", {"q": "Xylophonwerkstatt"}),
         ("page 3", {"q": "Beratung", "page": 3}),
-    ]:
+    ]
+    for label, form in forms:
         timings, cpu_started = [], time.process_time()
         for _ in range(requests):
             started = time.perf_counter()

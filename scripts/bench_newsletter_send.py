@@ -34,7 +34,7 @@ def _sink(port: int) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout.readline().strip() == "ready"
+    assert process.stdout and process.stdout.readline().strip() == "ready"
     return process
 
 
@@ -93,11 +93,10 @@ def bench_newsletter_send(deliveries: int = 10_000, items: int = 30) -> None:
                 message = sending.delivery_message(
                     delivery=delivery,
                     edition=editions[delivery.language],
-                    subscriber=delivery.subscriber,
+                    subscriber=delivery.subscriber,  # type: ignore[arg-type]
                 )
-                prepared.append(
-                    (message.to[0], message.message().as_bytes(linesep="\r\n"))
-                )
+                raw = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
+                prepared.append((message.to[0], raw))
             size = sum(len(raw) for _to, raw in prepared) / len(prepared)
             started = time.perf_counter()
             with smtplib.SMTP("127.0.0.1", port) as smtp:
@@ -105,7 +104,8 @@ def bench_newsletter_send(deliveries: int = 10_000, items: int = 30) -> None:
                     smtp.sendmail(settings.NEWSLETTER_FROM_EMAIL, [to], raw)
             plain = time.perf_counter() - started
     finally:
-        sink.stdin.close()
+        if sink.stdin:
+            sink.stdin.close()
         sink.wait(timeout=30)
     ours = sent / pipeline
     theirs = len(prepared) / plain

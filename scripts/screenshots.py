@@ -35,7 +35,7 @@ def main() -> None:
                 response = page.goto(BASE + path.format(lang=lang))
                 target = OUT / f"{name}-{lang}.png"
                 page.screenshot(path=str(target), full_page=True)
-                print(f"{response.status} {target}")
+                print(f"{response.status if response else '-'} {target}")
         browser.close()
 
 

@@ -67,7 +67,7 @@ def url_wait(url: str, *, seconds: float, process: subprocess.Popen | None = Non
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise AssertionError(f"{process.args} exited with {process.returncode}")
+            raise AssertionError(f"{process.args!r} exited with {process.returncode}")
         try:
             urllib.request.urlopen(url, timeout=2)  # noqa: S310 - local test URL
             return

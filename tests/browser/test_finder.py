@@ -69,7 +69,7 @@ def check_page(page, name: str) -> None:
     )
 
 
-def choose(page, text: str) -> None:
+def choose(page, text) -> None:
     page.locator("label.finder-choice", has_text=text).first.click()
 
 

@@ -215,7 +215,8 @@ def world_build() -> World:
             assert response.status_code == 302, response.content.decode()[:3000]
             store[side] = model.objects.get(title=title).pk
 
-    world.topic = TopicFactory(slug="sprache", name="Sprache", name_de="Sprache").pk
+    topic = TopicFactory(slug="sprache", name="Sprache", name_de="Sprache")
+    world.topic = topic.pk  # type: ignore[attr-defined]  # the factory made a Topic
     issue = Issue.objects.create(subject="Neues", subject_de="Neues")
     IssueItem.objects.create(
         issue=issue, offer=OfferPage.objects.get(pk=world.pages["offer_a"])
@@ -238,23 +239,25 @@ def form_data(client: Client, url: str) -> dict[str, list[str]]:
     form = max(soup.find_all("form"), key=lambda form: len(form.find_all("input")))
     data: dict[str, list[str]] = {}
     for element in form.find_all(["input", "select", "textarea"]):
-        name = element.get("name")
+        name = str(element.get("name") or "")
         if not name or element.has_attr("disabled"):
             continue
         if element.name == "select":
             selected = element.find_all("option", selected=True)
-            values = [option.get("value", option.text) for option in selected]
+            values = [str(option.get("value", option.text)) for option in selected]
             if not values and not element.has_attr("multiple"):
                 first = element.find("option")
-                values = [first.get("value", first.text)] if first else []
+                values = [str(first.get("value", first.text))] if first else []
         elif element.name == "textarea":
             values = [element.text]
         elif element.get("type") in ("checkbox", "radio"):
-            values = [element.get("value", "on")] if element.has_attr("checked") else []
+            values = (
+                [str(element.get("value", "on"))] if element.has_attr("checked") else []
+            )
         elif element.get("type") in ("submit", "button", "file", "image", "reset"):
             continue
         else:
-            values = [element.get("value", "")]
+            values = [str(element.get("value", ""))]
         data.setdefault(name, []).extend(values)
     return data
 

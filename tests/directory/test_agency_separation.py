@@ -292,7 +292,10 @@ def media_root(settings, tmp_path):
 
 def collection_of(agency) -> Collection:
     group = Group.objects.get(name=f"{EDITORS_GROUP_PREFIX}{agency.slug}")
-    (collection,) = {right.collection for right in group.collection_permissions.all()}
+    (collection,) = {
+        right.collection
+        for right in group.collection_permissions.all()  # type: ignore[attr-defined]
+    }
     return collection
 
 

@@ -29,7 +29,7 @@ COMPOSE_ONLY_HEADING = "# --- Only for deploy/compose.yaml"
 try:
     import yaml
 except ImportError:  # PyYAML arrives with openapi-spec-validator ("test" extra) only
-    yaml = None
+    yaml = None  # type: ignore[assignment]
 needs_yaml = pytest.mark.skipif(
     yaml is None, reason="PyYAML is not installed: compose.yaml cannot be parsed"
 )

@@ -31,7 +31,7 @@ def found(query: str, language: str = "de") -> list[str]:
 def indexed_ids() -> set[str]:
     client = engine.client()
     client.indices.refresh(index=engine.alias_name())
-    hits = client.search(index=engine.alias_name(), size=100, _source=False)["hits"][
+    hits = client.search(index=engine.alias_name(), size=100, source=False)["hits"][
         "hits"
     ]
     return {hit["_id"] for hit in hits}

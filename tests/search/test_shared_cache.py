@@ -34,7 +34,9 @@ def _titles(base: str) -> list[str]:
 def _synonym_add_through_admin(base: str, terms: str) -> None:
     session = requests.Session()
     login = session.get(f"{base}/admin/login/", timeout=30)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)[1]
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert found, login.text
+    token = found[1]
     answer = session.post(
         f"{base}/admin/login/",
         data={
@@ -50,10 +52,13 @@ def _synonym_add_through_admin(base: str, terms: str) -> None:
 
     from search.models import Synonym
 
-    add = base + reverse(Synonym.snippet_viewset.get_url_name("add"))
+    viewset = Synonym.snippet_viewset  # type: ignore[attr-defined]  # set by Wagtail
+    add = base + reverse(viewset.get_url_name("add"))
     form = session.get(add, timeout=30)
     assert form.status_code == 200
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    assert found, form.text
+    token = found[1]
     answer = session.post(
         add,
         data={"language": "de", "terms": terms, "csrfmiddlewaretoken": token},

@@ -2,6 +2,7 @@
 region."""
 
 import time
+from typing import cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -84,6 +85,6 @@ class Command(BaseCommand):
         for _receiver, counts in seed_demo_extras.send(
             sender=self.__class__, options=options, write=self.stdout.write
         ):
-            for key, value in (counts or {}).items():
+            for key, value in cast(dict[str, int], counts or {}).items():
                 if value:
                     self.stdout.write(self.style.SUCCESS(f"Added {value} {key}."))
