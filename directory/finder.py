@@ -26,6 +26,7 @@ from .models import (
     TargetGroup,
     Topic,
 )
+from .selectors import contact_points_with_hours, slots_by_day, visible_contact_points
 
 # The criteria of a rule besides its topic, from most to least telling.
 CRITERIA = ("district", "residence_status", "target_group")
@@ -120,10 +121,7 @@ def rules_most_specific(rules: Sequence[Responsibility]) -> list[Responsibility]
 
 def _applying(question: Question) -> QuerySet[Responsibility]:
     """Rules of the question's topic whose criteria are "any" or the given answer."""
-    rules = Responsibility.objects.filter(
-        topic=question.topic,
-        agency__in=AgencyPage.objects.live().public(),
-    )
+    rules = Responsibility.objects.visible().filter(topic=question.topic)
     for name in CRITERIA:
         value = getattr(question, name)
         condition = Q(**{f"{name}__isnull": True})
@@ -137,13 +135,6 @@ def _applying(question: Question) -> QuerySet[Responsibility]:
 
 def _answers(rules: Iterable[Responsibility]) -> list[Answer]:
     """Attach each rule's contact point (if public) with its hours and languages."""
-    # The shared prefetch of the contact point pages (hours and languages).
-    from .selectors import (
-        contact_points_with_hours,
-        slots_by_day,
-        visible_contact_points,
-    )
-
     rules = list(rules)
     point_ids = {rule.contact_point_id for rule in rules if rule.contact_point_id}
     points = {

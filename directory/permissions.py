@@ -38,11 +38,14 @@ def document_is_public(document) -> bool:
     page_ids = ReferenceIndex.get_references_to(document).filter(
         base_content_type=ContentType.objects.get_for_model(Page)
     )
-    return (
+    pages = (
         Page.objects.live()
         .public()
         .filter(pk__in=[int(pk) for pk in page_ids.values_list("object_id", flat=True)])
-        .exists()
+    )
+    # A live page below an unpublished page (an agency taken offline) is not public.
+    return any(
+        not Page.objects.ancestor_of(page).filter(live=False).exists() for page in pages
     )
 
 

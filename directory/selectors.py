@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from wagtail.models import Site
 from wagtail.query import PageQuerySet
 
@@ -17,6 +18,7 @@ from .models import (
     OpeningException,
     OpeningSlot,
     Topic,
+    Weekday,
 )
 
 
@@ -36,17 +38,15 @@ def page_public_path(url_path: str, *, root: str) -> str:
 
 
 def visible_offers() -> PageQuerySet:
-    """Live, public offers that have not ended, active ones first."""
-    return (
-        OfferPage.objects.live()
-        .public()
-        .exclude(status=OfferPage.Status.ENDED)
-        .order_by("status", "title")
-    )
+    """The offers the public may see (``OfferPage.objects.visible()``), active
+    ones first.
+    """
+    return OfferPage.objects.visible().order_by("status", "title")
 
 
 def visible_contact_points() -> PageQuerySet:
-    return ContactPointPage.objects.live().public()
+    """The contact points the public may see: ``ContactPointPage.objects.visible()``."""
+    return ContactPointPage.objects.visible()
 
 
 def contact_points_with_hours(
@@ -176,7 +176,7 @@ def agency_detail(*, agency: AgencyPage) -> dict:
 
 
 def agencies_with_counts() -> list[AgencyPage]:
-    agencies = list(AgencyPage.objects.live().public().order_by("title"))
+    agencies = list(AgencyPage.objects.visible().order_by("title"))
     counts = dict(
         visible_offers()
         .order_by()
@@ -190,8 +190,6 @@ def agencies_with_counts() -> list[AgencyPage]:
 
 
 def slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]]]:
-    from .models import Weekday
-
     grouped: dict[int, list[OpeningSlot]] = defaultdict(list)
     for slot in slots:
         grouped[slot.weekday].append(slot)
@@ -199,7 +197,5 @@ def slots_by_day(slots: list[OpeningSlot]) -> list[tuple[str, list[OpeningSlot]]
 
 
 def _upcoming(exceptions: list[OpeningException]) -> list[OpeningException]:
-    from django.utils import timezone
-
     today = timezone.localdate()
     return [exception for exception in exceptions if exception.date >= today][:10]

@@ -71,13 +71,14 @@ def timestamp_iso(value: datetime | None) -> str | None:
 
 
 def public_agencies() -> QuerySet[AgencyPage]:
-    return AgencyPage.objects.live().public()
+    """The agencies the public may see (``AgencyPage.objects.visible()``)."""
+    return AgencyPage.objects.visible()
 
 
 def public_contact_points() -> QuerySet[ContactPointPage]:
+    """The contact points the public may see, with their hours and languages."""
     return (
-        ContactPointPage.objects.live()
-        .public()
+        ContactPointPage.objects.visible()
         .select_related("district")
         .prefetch_related(
             "languages",
@@ -93,11 +94,11 @@ def public_contact_points() -> QuerySet[ContactPointPage]:
 
 
 def public_offers() -> QuerySet[OfferPage]:
-    """Live, public offers of every status (ended ones are HSDS "defunct")."""
+    """The offers the public may see (``OfferPage.objects.visible()``: ended ones
+    are left out, as on the site), with what their documents need.
+    """
     return (
-        OfferPage.objects.live()
-        .public()
-        .filter(agency__in=public_agencies())
+        OfferPage.objects.visible()
         .select_related("agency")
         .prefetch_related(
             "topics",
@@ -106,7 +107,7 @@ def public_offers() -> QuerySet[OfferPage]:
             "languages",
             Prefetch(
                 "contact_points",
-                queryset=ContactPointPage.objects.live().public().only("pk"),
+                queryset=ContactPointPage.objects.visible().only("pk"),
             ),
             Prefetch("contact_persons", queryset=ContactPerson.objects.all()),
         )
@@ -115,11 +116,11 @@ def public_offers() -> QuerySet[OfferPage]:
 
 
 def public_responsibilities() -> QuerySet[Responsibility]:
-    """Rules whose agency is public (a rule pointing at a hidden contact point keeps
-    its agency and loses the place).
+    """Rules of a visible agency (``Responsibility.objects.visible()``; a rule
+    pointing at a hidden contact point keeps its agency and loses the place).
     """
     return (
-        Responsibility.objects.filter(agency__in=public_agencies())
+        Responsibility.objects.visible()
         .select_related("topic", "residence_status", "target_group", "district")
         .order_by("pk")
     )

@@ -106,7 +106,7 @@ class _Sources:
             for offer_id, topic_id in links:
                 self.offer_topics.setdefault(offer_id, []).append(topic_id)
         self.rules = _rows(
-            Responsibility.objects,
+            Responsibility.objects.visible(),
             ids("responsibility_id"),
             "topic_id",
             *columns("title", "explanation", "agency__title"),

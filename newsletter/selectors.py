@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from directory.models import OfferPage, Responsibility, Topic
-from directory.selectors import visible_offers
 
 from .models import Delivery, Issue, IssueItem, NewsItem, Subscriber
 
@@ -28,8 +27,12 @@ def suggestions(*, since: datetime | None) -> list[dict]:
     "news": [...]}; offers carry ``is_new`` (first published after ``since``).
     News items are approved (live) ones not yet in a sent issue.
     """
-    offers = visible_offers().select_related("agency").prefetch_related("topics")
-    responsibilities = Responsibility.objects.select_related("topic", "agency")
+    offers = (
+        OfferPage.objects.visible().select_related("agency").prefetch_related("topics")
+    )
+    responsibilities = Responsibility.objects.visible().select_related(
+        "topic", "agency"
+    )
     news = (
         NewsItem.objects.filter(live=True)
         .exclude(

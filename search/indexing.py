@@ -26,9 +26,14 @@ RECOVERY_MARGIN = timedelta(seconds=10)
 
 
 def _for_documents(offers: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
-    points = ContactPointPage.objects.select_related("district").prefetch_related(
-        Prefetch(
-            "opening_slots", queryset=OpeningSlot.objects.order_by("weekday", "opens")
+    points = (
+        ContactPointPage.objects.visible()
+        .select_related("district")
+        .prefetch_related(
+            Prefetch(
+                "opening_slots",
+                queryset=OpeningSlot.objects.order_by("weekday", "opens"),
+            )
         )
     )
     return offers.select_related("agency").prefetch_related(

@@ -1,11 +1,20 @@
-"""The page tree: home → agency → its offers and contact points."""
+"""The page tree: home → agency → its offers and contact points.
+
+Pages get their context from ``directory.selectors``; the selectors read these
+models, so the pages import them when a page is served, not at import time.
+"""
+
+from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -19,9 +28,16 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, PagePermissionTester
+from wagtail.models import Orderable, Page, PageManager, PagePermissionTester
 
+from ..paging import paginate
+from ..querysets import (
+    AgencyPageQuerySet,
+    ContactPointPageQuerySet,
+    OfferPageQuerySet,
+)
 from .base import HsdsIdMixin, TranslationStateMixin, translated_field_names
+from .taxonomy import SLUG_PATTERN, District, Topic
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
 # Translated fields readers never see on the page itself.
@@ -78,29 +94,65 @@ class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import topics_with_offer_counts
+        from .. import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["topics"] = topics_with_offer_counts()
+        context["topics"] = selectors.topics_with_offer_counts()
         return context
 
     @path("topics/")
     def topic_index(self, request):
-        from ..views import topic_index
+        from .. import selectors
 
-        return topic_index(request, home=self)
+        return render(
+            request,
+            "directory/topic_index.html",
+            {"page": self, "topics": selectors.topics_with_offer_counts()},
+        )
 
     @path("topics/<slug:slug>/")
     def topic_detail(self, request, slug):
-        from ..views import topic_detail
+        from .. import selectors
 
-        return topic_detail(request, home=self, slug=slug)
+        topic = Topic.objects.filter(slug=slug).first()
+        if topic is None:
+            raise Http404(gettext("There is no such topic."))
+        notice = ""
+        district = None
+        district_slug = request.GET.get("district", "")
+        if district_slug:
+            if SLUG_PATTERN.fullmatch(district_slug):
+                district = District.objects.filter(slug=district_slug).first()
+            if district is None:
+                notice = gettext(
+                    "We do not know that place; showing offers everywhere."
+                )
+        offers = selectors.offers_for_topic(topic=topic, district=district)
+        return render(
+            request,
+            "directory/topic_detail.html",
+            {
+                "page": self,
+                "topic": topic,
+                "district": district,
+                "districts": selectors.districts_for_topic(topic=topic),
+                "notice": notice,
+                "offers": paginate(request, offers),
+                "pagination_query": urlencode({"district": district.slug})
+                if district
+                else "",
+            },
+        )
 
     @path("agencies/")
     def agency_index(self, request):
-        from ..views import agency_index
+        from .. import selectors
 
-        return agency_index(request, home=self)
+        return render(
+            request,
+            "directory/agency_index.html",
+            {"page": self, "agencies": selectors.agencies_with_counts()},
+        )
 
 
 class AgencyPage(DirectoryPage):
@@ -143,16 +195,24 @@ class AgencyPage(DirectoryPage):
     parent_page_types = ["directory.HomePage"]
     subpage_types = ["directory.OfferPage", "directory.ContactPointPage"]
 
+    objects: ClassVar[Any] = PageManager.from_queryset(AgencyPageQuerySet)()
+
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
 
+    def route(self, request, path_components):
+        # An unpublished agency hides its pages too (``visible()`` on its offers and
+        # contact points), though Wagtail would serve live pages below it.
+        if path_components and not self.live:
+            raise Http404
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import agency_detail
-        from ..views import paginate
+        from .. import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(agency_detail(agency=self))
+        context.update(selectors.agency_detail(agency=self))
         context["offers"] = paginate(request, context["offers"])
         return context
 
@@ -321,6 +381,8 @@ class ContactPointPage(AgencyChildPage):
     temporarily_closed = models.BooleanField(_("temporarily closed"), default=False)
     closed_note = models.CharField(_("note while closed"), max_length=300, blank=True)
 
+    objects: ClassVar[Any] = PageManager.from_queryset(ContactPointPageQuerySet)()
+
     base_form_class = ContactPointForm
     content_panels = [
         *Page.content_panels,
@@ -401,11 +463,10 @@ class ContactPointPage(AgencyChildPage):
         return ", ".join(part for part in (self.street, place) if part)
 
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import contact_point_detail
-        from ..views import paginate
+        from .. import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(contact_point_detail(contact_point=self))
+        context.update(selectors.contact_point_detail(contact_point=self))
         context["offers"] = paginate(request, context["offers"])
         return context
 
@@ -609,6 +670,8 @@ class OfferPage(AgencyChildPage):
     assured_date = models.DateField(_("last confirmed on"), null=True, blank=True)
     assurer_email = models.EmailField(_("confirmed by"), blank=True)
 
+    objects: ClassVar[Any] = PageManager.from_queryset(OfferPageQuerySet)()
+
     base_form_class = OfferForm
     content_panels = [
         *Page.content_panels,
@@ -698,10 +761,10 @@ class OfferPage(AgencyChildPage):
             raise ValidationError(errors)
 
     def get_context(self, request, *args, **kwargs):
-        from ..selectors import offer_detail
+        from .. import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(offer_detail(offer=self))
+        context.update(selectors.offer_detail(offer=self))
         return context
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.search import index
 
+from ..querysets import ResponsibilityQuerySet
 from .base import HsdsIdMixin, TranslationStateMixin
 
 
@@ -90,6 +91,8 @@ class Responsibility(HsdsIdMixin, TranslationStateMixin, index.Indexed, models.M
         FieldPanel("what_to_bring"),
     ]
     search_fields = [index.SearchField("title"), index.SearchField("explanation")]
+
+    objects = ResponsibilityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("responsibility")
