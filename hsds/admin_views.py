@@ -60,7 +60,7 @@ class ImportForm(forms.Form):
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
     )
-    agency = forms.ModelChoiceField(
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Put everything under this agency"),
         queryset=AgencyPage.objects.order_by("title"),
         required=False,

@@ -36,6 +36,7 @@ from hsds import uploads
 from hsds.importer import Importer
 from hsds.reading import bundle_from_bytes
 from hsds.schemas import EXAMPLES_DIR, problems
+from hsds.writer import Writer
 from tests.factories import published_offer
 
 URL = "/admin/hsds-import/"
@@ -375,7 +376,7 @@ def test_a_crash_deletes_the_upload_and_is_not_reported_as_skipped_records(
     def broken(self, *args, **kwargs):
         raise TypeError("a bug of ours")
 
-    monkeypatch.setattr(Importer, "_offer", broken)
+    monkeypatch.setattr(Writer, "_offer", broken)
     example = (EXAMPLES_DIR / "service_full.json").read_bytes()
 
     with pytest.raises(TypeError, match="a bug of ours"):
