@@ -134,6 +134,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "api.apps.ApiConfig",
+    "rest_framework",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +146,8 @@ MIDDLEWARE = [
     "operations.views.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "operations.headers.SecurityHeadersMiddleware",
+    # CORS for the public APIs only (CORS_URLS_REGEX), before anything answers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "directory.middleware.DirectoryLocaleMiddleware",
@@ -482,6 +489,83 @@ OPERATIONS_PAGE_CACHE_VIEWS = (
 # --- "Who is responsible?" finder ----------------------------------------------------
 # The topic whose rules for everyone are offered when no rule answers a question.
 DIRECTORY_COUNSELLING_TOPIC = env("DIRECTORY_COUNSELLING_TOPIC", "beratung")
+
+# --- JSON APIs (api/: base view, answer language, errors, throttling) -------------
+# Requests per client (address) to the public APIs, e.g. "600/min"; set but empty
+# (API_THROTTLE_RATE=): no limit (the load benchmark, which asks from one address).
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min").strip()
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.Utf8JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    # ?format= is a parameter of our APIs (search: in_person/online; HSDS: ndjson),
+    # not DRF's choice of renderer.
+    "URL_FORMAT_OVERRIDE": None,
+    # Proxies in front of the app (nginx in deploy/: 1) whose X-Forwarded-For is
+    # trusted to name the client for throttling.
+    "NUM_PROXIES": int(env("API_TRUSTED_PROXIES", "0")) or None,
+}
+# The public APIs answer any origin, GET only; nothing else is CORS-enabled.
+CORS_URLS_REGEX = r"^/api/((search|finder|hsds)(/.*)?|openapi\.json)$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language")
+CORS_PREFLIGHT_MAX_AGE = 86400
+# The OpenAPI document at /api/openapi.json, generated from the API views; the JSON
+# Schemas of the answers are data in api/schemas/ (see api/openapi.py). The reference
+# at /api/docs/ serves Swagger UI from our own static files.
+SPECTACULAR_SETTINGS = {
+    "OAS_VERSION": "3.1.0",
+    "TITLE": "Wegweiser API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Public, read-only JSON: search over the offers of the Wegweiser directory, "
+        'the "Who is responsible?" finder, and the whole directory as Open Referral '
+        "HSDS 3.0.\n\n"
+        "* No authentication; only `GET` (and `HEAD`, `OPTIONS`) is allowed, other "
+        "methods get `405`.\n"
+        "* CORS: any origin may call the API from a web page (`GET` only).\n"
+        "* Texts, labels and links are in the answer language: the `lang` parameter, "
+        "else the `Accept-Language` header, else German (`de`). Missing translations "
+        "fall back to German.\n"
+        '* Every error has one format: `{"error": …, "errors": {parameter: '
+        '[messages]}, "parameter": …}` (`ErrorResponse`).\n'
+        "* Requests are limited per client; over the limit the answer is `429` with "
+        "a `Retry-After` header.\n"
+        "* When the search engine is unavailable, searches are answered from the "
+        "database: the answer then has `degraded: true`, simpler word matching, no "
+        "facet counts, no highlighting and no distance sorting.\n\n"
+        "**HSDS 3.0** (`/api/hsds/…`): services, organizations, services at "
+        "locations, taxonomies and taxonomy terms following the Human Services Data "
+        "Specification 3.0 of Open Referral; each document is valid against the "
+        "official HSDS 3.0 object schemas. Only published, public records."
+    ),
+    "SERVERS": [{"url": "/"}],
+    "TAGS": [
+        {"name": "search", "description": "Searching offers and autocomplete."},
+        {"name": "finder", "description": 'The "Who is responsible?" finder.'},
+        {
+            "name": "hsds",
+            "description": "The directory as Open Referral HSDS 3.0 (read only).",
+        },
+        {"name": "meta", "description": "This description of the API."},
+    ],
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SORT_OPERATION_PARAMETERS": False,
+    "PREPROCESSING_HOOKS": ["api.openapi.public_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.components_add",
+    ],
+}
 
 # --- Open data (HSDS 3.0; see hsds/) ----------------------------------------
 # The Land our addresses are in (HSDS requires it; we do not store it per address).

@@ -9,6 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from api import views as api_views
 from directory import finder_views
 from newsletter import urls as newsletter_urls
 from search import views as search_views
@@ -16,11 +17,16 @@ from search import views as search_views
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("api/search/", search_views.search_api, name="search-api"),
-    path("api/search/suggest/", search_views.suggest_api, name="search-suggest"),
-    path("api/openapi.json", search_views.openapi, name="openapi"),
+    path("api/search/", search_views.SearchApiView.as_view(), name="search-api"),
+    path(
+        "api/search/suggest/",
+        search_views.SuggestApiView.as_view(),
+        name="search-suggest",
+    ),
+    path("api/openapi.json", api_views.OpenApiDocumentView.as_view(), name="openapi"),
+    path("api/docs/", api_views.ApiReferenceView.as_view(), name="api-docs"),
     path("api/hsds/", include("hsds.urls")),
-    path("api/finder/", finder_views.finder_api, name="finder-api"),
+    path("api/finder/", finder_views.FinderApiView.as_view(), name="finder-api"),
     *newsletter_urls.plain,
 ]
 

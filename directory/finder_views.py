@@ -5,23 +5,23 @@ coordinators' report of conflicting rules.
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import (
-    get_language,
-    get_language_from_request,
-    gettext_lazy,
-    override,
-)
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from wagtail.admin.views.generic import (
     PermissionCheckedMixin,
     WagtailAdminTemplateMixin,
 )
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from api.errors import BadParameter
+from api.openapi import ACCEPT_LANGUAGE, answer, error_responses, form_parameters
+from api.views import PublicApiView
 
 from .finder import (
     Answer,
@@ -231,11 +231,6 @@ def finder_page(request):
 # --- JSON API ---------------------------------------------------------------------
 
 
-def _cors(response):
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 def _absolute(request, page) -> str | None:
     url = page.get_url(request)
     return request.build_absolute_uri(url) if url else None
@@ -320,78 +315,101 @@ def _result_json(request, result: FinderResult, *, language: str) -> dict:
     }
 
 
-def _api_error(errors: dict[str, list[str]]):
-    return _cors(
-        JsonResponse(
-            {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
-        )
-    )
+FINDER_PARAMETERS = {
+    "topic": "Topic slug (required).",
+    "status": "Residence status slug; missing: only rules for any status.",
+    "group": "Target group slug; missing: only rules for any group.",
+    "district": "District slug; wins over `postcode`.",
+    "postcode": "German postcode (five digits) when no `district` is given; one "
+    "shared by several districts is a `400` naming them.",
+    "lang": "Answer language. Missing: from `Accept-Language`, else German (`de`); "
+    "another value is a `400`.",
+}
+_SLUG = {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,80}$"}
 
 
-@require_GET
-def finder_api(request):
+class FinderApiView(PublicApiView):
     """``GET /api/finder/?topic=&status=&group=&district=&postcode=&lang=``.
 
     ``topic`` is required; a missing status, group or place only matches rules that
-    say "any" for it. Unknown values answer 400 with ``{"errors": {field: [..]}}``.
+    say "any" for it. Unknown values answer 400 naming the parameter.
     """
-    form = FinderApiForm(request.GET)
-    valid = form.is_valid()
-    language = (
-        form.cleaned_data.get("lang")
-        or get_language_from_request(request)
-        or settings.LANGUAGE_CODE
-    )
-    with override(language):
-        if not valid:
-            return _api_error(
-                {
-                    name: [str(message) for message in messages]
-                    for name, messages in form.errors.items()
+
+    @extend_schema(
+        operation_id="findResponsible",
+        tags=["finder"],
+        summary="Who is responsible? The most specific rules for a question",
+        description="Answers the questions of the finder page "
+        "(/<lang>/who-is-responsible/): topic, situation and place. The most "
+        "specific matching rules win; when rules of different agencies are equally "
+        "specific all of them are returned (`tied`). When nothing matches, `matched` "
+        "is false and `general_counselling` lists the general counselling contacts.",
+        parameters=[
+            *form_parameters(
+                FinderApiForm,
+                descriptions=FINDER_PARAMETERS,
+                schemas={
+                    name: _SLUG for name in ("topic", "status", "group", "district")
                 }
-            )
-        data = form.cleaned_data
-        if data.get("topic") is None:
-            return _api_error({"topic": [_("Please choose a topic.")]})
-        district = data.get("district")
-        postcode = data.get("postcode")
-        if district is None and postcode:
-            districts = districts_for_postcode(postcode=postcode)
-            if len(districts) != 1:
-                message = (
-                    _("We do not know the postcode %(postcode)s in this region.")
-                    if not districts
-                    else _(
-                        "Several places share the postcode %(postcode)s: "
-                        "give one of them as district (%(districts)s)."
-                    )
-                )
-                return _api_error(
+                | {"postcode": {"type": "string", "pattern": "^[0-9]{5}$"}},
+                required=("topic",),
+            ),
+            ACCEPT_LANGUAGE,
+        ],
+        responses={
+            200: answer("FinderResult", "The rules that answer the question."),
+            **error_responses(400),
+        },
+    )
+    def get(self, request):
+        language = self.language()
+        with override(language):
+            data = request.GET.dict()
+            data.pop("lang", None)
+            form = FinderApiForm(data)
+            if not form.is_valid():
+                raise ValidationError(
                     {
-                        "postcode": [
-                            message
-                            % {
-                                "postcode": postcode,
-                                "districts": ", ".join(d.slug for d in districts),
-                            }
-                        ]
+                        name: [str(message) for message in messages]
+                        for name, messages in form.errors.items()
                     }
                 )
-            district = districts[0]
-        result = responsibilities_for(
-            question=Question(
-                topic=data["topic"],
-                residence_status=data.get("status"),
-                target_group=data.get("group"),
-                district=district,
+            cleaned = form.cleaned_data
+            if cleaned.get("topic") is None:
+                raise BadParameter("topic", _("Please choose a topic."))
+            district = cleaned.get("district")
+            postcode = cleaned.get("postcode")
+            if district is None and postcode:
+                district = _district_for_postcode(postcode)
+            result = responsibilities_for(
+                question=Question(
+                    topic=cleaned["topic"],
+                    residence_status=cleaned.get("status"),
+                    target_group=cleaned.get("group"),
+                    district=district,
+                )
             )
+            return Response(_result_json(request, result, language=language))
+
+
+def _district_for_postcode(postcode: str) -> District:
+    """The one district with ``postcode``; raises ``BadParameter`` otherwise."""
+    districts = districts_for_postcode(postcode=postcode)
+    if len(districts) == 1:
+        return districts[0]
+    message = (
+        _("We do not know the postcode %(postcode)s in this region.")
+        if not districts
+        else _(
+            "Several places share the postcode %(postcode)s: "
+            "give one of them as district (%(districts)s)."
         )
-        return _cors(
-            JsonResponse(
-                _result_json(request, result, language=language),
-                json_dumps_params={"ensure_ascii": False},
-            )
-        )
+    )
+    raise BadParameter(
+        "postcode",
+        message
+        % {"postcode": postcode, "districts": ", ".join(d.slug for d in districts)},
+    )
 
 
 # --- Admin report -------------------------------------------------------------------

@@ -4,34 +4,52 @@ document spells them; a trailing slash is accepted too).
 
 from django.urls import path, re_path
 
-from . import api
+from . import views
+
+ID = r"(?P<id>[^/]+)"
 
 urlpatterns = [
-    path("", api.api_info, name="hsds"),
-    re_path(r"^services/?$", api.services, name="hsds-services"),
-    re_path(r"^services/(?P<id>[^/]+)/?$", api.service, name="hsds-service"),
-    re_path(r"^organizations/?$", api.organizations, name="hsds-organizations"),
+    path("", views.ApiInfoView.as_view(), name="hsds"),
+    re_path(r"^services(?:/)?$", views.ServiceListView.as_view(), name="hsds-services"),
     re_path(
-        r"^organizations/(?P<id>[^/]+)/?$", api.organization, name="hsds-organization"
+        rf"^services/{ID}(?:/)?$", views.ServiceView.as_view(), name="hsds-service"
     ),
     re_path(
-        r"^service_at_locations/?$",
-        api.service_at_locations,
+        r"^organizations(?:/)?$",
+        views.OrganizationListView.as_view(),
+        name="hsds-organizations",
+    ),
+    re_path(
+        rf"^organizations/{ID}(?:/)?$",
+        views.OrganizationView.as_view(),
+        name="hsds-organization",
+    ),
+    re_path(
+        r"^service_at_locations(?:/)?$",
+        views.ServiceAtLocationListView.as_view(),
         name="hsds-service-at-locations",
     ),
     re_path(
-        r"^service_at_locations/(?P<id>[^/]+)/?$",
-        api.service_at_location,
+        rf"^service_at_locations/{ID}(?:/)?$",
+        views.ServiceAtLocationView.as_view(),
         name="hsds-service-at-location",
     ),
-    re_path(r"^taxonomies/?$", api.taxonomies, name="hsds-taxonomies"),
-    re_path(r"^taxonomies/(?P<id>[^/]+)/?$", api.taxonomy, name="hsds-taxonomy"),
-    re_path(r"^taxonomy_terms/?$", api.taxonomy_terms, name="hsds-taxonomy-terms"),
     re_path(
-        r"^taxonomy_terms/(?P<id>[^/]+)/?$",
-        api.taxonomy_term,
+        r"^taxonomies(?:/)?$", views.TaxonomyListView.as_view(), name="hsds-taxonomies"
+    ),
+    re_path(
+        rf"^taxonomies/{ID}(?:/)?$", views.TaxonomyView.as_view(), name="hsds-taxonomy"
+    ),
+    re_path(
+        r"^taxonomy_terms(?:/)?$",
+        views.TaxonomyTermListView.as_view(),
+        name="hsds-taxonomy-terms",
+    ),
+    re_path(
+        rf"^taxonomy_terms/{ID}(?:/)?$",
+        views.TaxonomyTermView.as_view(),
         name="hsds-taxonomy-term",
     ),
     # Anything else below /api/hsds/ is a JSON 404, not the site's HTML page.
-    re_path(r"", api.not_found),
+    re_path(r"", views.NoEndpointView.as_view()),
 ]

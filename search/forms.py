@@ -1,27 +1,16 @@
 """Validation of search parameters shared by the search page and the JSON API."""
 
-import unicodedata
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from api.text import MAX_QUERY_LENGTH, clean_query
 from directory.models.taxonomy import SLUG_PATTERN
 
 from .documents import WEEKDAYS
 
-MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 50
 FACETS = ("topic", "target_group", "residence_status", "district", "language")
-
-
-def clean_query(raw: str) -> str:
-    """Trim, turn control and odd space characters into spaces, collapse whitespace."""
-    text = "".join(
-        " " if unicodedata.category(char)[0] in ("C", "Z") else char
-        for char in raw[: MAX_QUERY_LENGTH * 4]
-    )
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
 
 
 class SlugListField(forms.Field):

@@ -1,16 +1,24 @@
 """The public search page, the JSON search API and autocomplete."""
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from api.openapi import (
+    ACCEPT_LANGUAGE,
+    answer,
+    error_responses,
+    form_parameters,
+    language_parameter,
+)
+from api.views import PublicApiView
 from directory.models import Weekday
 
 from .documents import WEEKDAYS
@@ -72,18 +80,6 @@ def _count(response, name: str) -> int | None:
         return None
     options = response.facets.get(name, [])
     return options[0]["count"] if options else 0
-
-
-def _cors(response):
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def _errors(form) -> dict[str, list[str]]:
-    return {
-        name: [str(message) for message in messages]
-        for name, messages in form.errors.items()
-    }
 
 
 def search_page(request):
@@ -153,16 +149,110 @@ def search_page(request):
     )
 
 
-@require_GET
-def search_api(request):
-    form = SearchForm(request.GET)
-    if not form.is_valid():
-        return _cors(JsonResponse({"errors": _errors(form)}, status=400))
-    language = form.cleaned_data.get("lang") or _accept_language(request)
-    search_request = SearchRequest.from_form(form.cleaned_data, language=language)
-    response = search(search_request)
-    return _cors(
-        JsonResponse(
+_SLUG_ITEMS = {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,80}$"}
+_FACET_NOTE = (
+    " Repeat the parameter for several values (`?{name}=a&{name}=b`): an offer "
+    "matches if it has any of them; different filters are combined with AND. Values "
+    "are slugs as in `facets.{name}[].value`; blank values are ignored, at most 20 "
+    "are used. An unknown slug matches nothing; a malformed one is a `400`."
+)
+_BOOLEAN_NOTE = " Only `true` and `false` are understood; anything else: no filter."
+SEARCH_PARAMETERS = {
+    "q": "Search words. Control characters and unusual spaces become spaces, "
+    "whitespace is collapsed, only the first 200 characters are used. Searched in "
+    "the answer language and in German, with typo tolerance, prefixes and synonyms. "
+    "Missing or empty: all offers matching the filters.",
+    "lang": "Answer language: the language searched (besides German), of titles, "
+    "summaries, labels and of the links. Missing: from `Accept-Language`, else German "
+    "(`de`); another value is a `400`.",
+    "topic": "Only offers on one of these topics." + _FACET_NOTE.format(name="topic"),
+    "target_group": "Only offers for one of these target groups."
+    + _FACET_NOTE.format(name="target_group"),
+    "residence_status": "Only offers available with one of these residence "
+    "statuses; offers open to every status always match."
+    + _FACET_NOTE.format(name="residence_status"),
+    "district": "Only offers with a place in one of these districts."
+    + _FACET_NOTE.format(name="district"),
+    "language": "Only offers delivered in one of these languages (not the answer "
+    "language)." + _FACET_NOTE.format(name="language"),
+    "free": "`true`: only free offers; `false`: only offers with a fee."
+    + _BOOLEAN_NOTE,
+    "format": "Only offers in this format; `in_person` and `online` also match "
+    "`hybrid` offers.",
+    "wheelchair": "`true`: only offers with a wheelchair-accessible place."
+    + _BOOLEAN_NOTE,
+    "open_now": "`true`: only offers open right now (Europe/Berlin)." + _BOOLEAN_NOTE,
+    "open_on": "Only offers with opening hours on this weekday.",
+    "sort": "`relevance` (default): best matches first. `distance`: nearest first, "
+    "from `lat`/`lon` or else `near`; results then carry `distance_m`. `distance` "
+    "without a point is a `400`; in degraded mode results are not sorted by distance.",
+    "near": "A district slug whose centre is the point for `sort=distance`; ignored "
+    "when `lat` and `lon` are given. Does not filter.",
+    "lat": "Latitude (WGS 84) of the point for `sort=distance`. Give both `lat` and "
+    "`lon` or neither (else a `400` with the message under `__all__`).",
+    "lon": "Longitude (WGS 84) of the point for `sort=distance`; see `lat`.",
+    "page": "Page number, from 1. Only the first 10,000 matches can be paged "
+    "through; a page beyond them repeats the last reachable results.",
+    "page_size": "Results per page.",
+}
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError(
+        {
+            name: [str(message) for message in messages]
+            for name, messages in form.errors.items()
+        }
+    )
+
+
+def _with_language(query, language: str):
+    """The query with ``lang`` as ``answer_language`` understood it (case-blind)."""
+    if "lang" not in query:
+        return query
+    query = query.copy()
+    query["lang"] = language
+    return query
+
+
+class SearchApiView(PublicApiView):
+    """``GET /api/search/``: one page of offers with facet counts."""
+
+    @extend_schema(
+        operation_id="searchOffers",
+        tags=["search"],
+        summary="Search offers",
+        description="Full-text search with filters, facet counts and pagination. "
+        "Unknown parameters are ignored; an invalid value of a known parameter is a "
+        "`400` naming it.",
+        parameters=[
+            *form_parameters(
+                SearchForm,
+                descriptions=SEARCH_PARAMETERS,
+                schemas={
+                    **{
+                        facet: {"type": "array", "items": _SLUG_ITEMS}
+                        for facet in FACETS
+                    },
+                    "near": {**_SLUG_ITEMS, "maxLength": 80},
+                },
+                defaults={"page": 1, "page_size": 20, "sort": "relevance"},
+            ),
+            ACCEPT_LANGUAGE,
+        ],
+        responses={
+            200: answer("SearchResponse", "One page of matching offers."),
+            **error_responses(400),
+        },
+    )
+    def get(self, request):
+        language = self.language()
+        with override(language):
+            form = SearchForm(_with_language(request.GET, language))
+            if not form.is_valid():
+                raise _form_errors(form)
+        response = search(SearchRequest.from_form(form.cleaned_data, language=language))
+        return Response(
             {
                 "count": response.count,
                 "page": response.page,
@@ -172,42 +262,39 @@ def search_api(request):
                 "degraded": response.degraded,
                 "results": response.results,
                 "facets": response.facets,
-            },
-            json_dumps_params={"ensure_ascii": False},
+            }
         )
+
+
+class SuggestApiView(PublicApiView):
+    """``GET /api/search/suggest/``: offer titles completing what was typed."""
+
+    @extend_schema(
+        operation_id="suggestOfferTitles",
+        tags=["search"],
+        summary="Autocomplete offer titles",
+        description="Up to 8 offer titles (in the answer language and in German) that "
+        "complete the typed prefix; from 4 characters on, one typo is tolerated. "
+        "Empty for an empty `q` and while the search engine is unavailable.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                type=str,
+                description="The text typed so far, cleaned like the search's `q`; "
+                "only the first 60 characters are used.",
+            ),
+            language_parameter(
+                "Answer language: of the titles and the links. Missing: from "
+                "`Accept-Language`, else German (`de`); another value is a `400`."
+            ),
+            ACCEPT_LANGUAGE,
+        ],
+        responses={
+            200: answer("SuggestResponse", "The suggestions, best first."),
+            **error_responses(400),
+        },
     )
-
-
-@require_GET
-def suggest_api(request):
-    language = request.GET.get("lang") or _accept_language(request)
-    if language not in dict(settings.LANGUAGES):
-        return _cors(
-            JsonResponse({"errors": {"lang": [_("Unknown language.")]}}, status=400)
-        )
-    prefix = clean_query(request.GET.get("q", ""))[:60]
-    return _cors(
-        JsonResponse(
-            {"suggestions": suggest(prefix, language)},
-            json_dumps_params={"ensure_ascii": False},
-        )
-    )
-
-
-def _accept_language(request) -> str:
-    from django.utils.translation import get_language_from_request
-
-    return get_language_from_request(request) or settings.LANGUAGE_CODE
-
-
-OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
-
-
-@require_GET
-def openapi(request):
-    """The OpenAPI description of the JSON APIs."""
-    return _cors(
-        HttpResponse(
-            OPENAPI_FILE.read_bytes(), content_type="application/json; charset=utf-8"
-        )
-    )
+    def get(self, request):
+        language = self.language()
+        prefix = clean_query(request.GET.get("q", ""))[:60]
+        return Response({"suggestions": suggest(prefix, language)})

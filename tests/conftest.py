@@ -49,6 +49,14 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def api_unthrottled(settings):
+    """The suite asks the APIs from one address far more often than a reader would;
+    tests/api/test_throttling.py sets a rate of its own.
+    """
+    settings.API_THROTTLE_RATE = ""
+
+
 def make_home(*, port: int = 80):
     """Replace whatever the root holds by a fresh home page serving the default site."""
     root = _root_page()

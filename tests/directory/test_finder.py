@@ -463,6 +463,7 @@ def test_api_answers_with_agency_contact_point_and_hours(client, region):
     response = client.get(
         "/api/finder/",
         {"topic": "aufenthalt", "status": "duldung", "postcode": "86733", "lang": "ar"},
+        HTTP_ORIGIN="https://example.org",
     )
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
@@ -514,7 +515,9 @@ def test_api_without_a_match_lists_general_counselling(client, region):
 def test_api_rejects_bad_input_with_400(client, region, params, field):
     response = client.get("/api/finder/", params)
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == [field]
+    body = response.json()
+    assert list(body["errors"]) == [field]
+    assert body["parameter"] == field and body["error"] == body["errors"][field][0]
 
 
 # --- the conflict report and warnings in the admin --------------------------------

@@ -1,5 +1,5 @@
-"""Schemathesis over every operation of the OpenAPI document (search, suggest, HSDS,
-finder, the document itself), in-process through Django's WSGI handler over the demo
+"""Schemathesis over every operation of the generated OpenAPI document (search,
+suggest, HSDS, finder), in-process through Django's WSGI handler over the demo
 region: whatever the generated request, no 5xx, and the answer is what the document
 promises (a documented status code and content type, the schema of the body, the
 headers).
@@ -17,7 +17,6 @@ The requests per endpoint and the slowest answer are printed after the run. A
 failure prints the request (``case.as_curl_command()``) and the server's traceback.
 """
 
-import json
 import sys
 import time
 import traceback
@@ -39,11 +38,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from search.views import OPENAPI_FILE
+from api.openapi import document
 from tests.fuzz.conftest import budget
 from tests.fuzz.tally import sent
 
-SPEC = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+SPEC = document()
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -51,7 +50,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-# Inputs per operation and mode; the document has 16 operations.
+# Inputs per operation and mode (search, suggest, finder and the HSDS operations).
 EXAMPLES = {GenerationMode.POSITIVE: 40, GenerationMode.NEGATIVE: 20}
 
 
@@ -65,7 +64,7 @@ SCHEMA = _schema()
 OPERATIONS = [
     result.ok() for result in SCHEMA.get_all_operations() if result.ok() is not None
 ]
-# Negative inputs need a parameter to break (the document itself has none).
+# Negative inputs need a parameter to break.
 RUNS = [
     (operation, mode)
     for operation in OPERATIONS

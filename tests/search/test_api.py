@@ -13,7 +13,11 @@ PARAMETERS = [*SearchForm.base_fields, "unknown"]
 
 
 def test_api_returns_the_documented_shape(client, indexed):
-    response = client.get("/api/search/", {"q": "Deutschkurs Frauen", "lang": "ar"})
+    response = client.get(
+        "/api/search/",
+        {"q": "Deutschkurs Frauen", "lang": "ar"},
+        HTTP_ORIGIN="https://example.org",
+    )
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
     data = response.json()
@@ -67,8 +71,12 @@ def test_api_distance_sort_returns_distances(client, indexed):
 def test_api_rejects_bad_parameters_with_a_message(client, db, params, field):
     response = client.get("/api/search/", params)
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    body = response.json()
+    errors = body["errors"]
     assert field in errors and errors[field][0]
+    # One error format: a sentence for people, and the parameter at fault.
+    assert body["error"] == errors[field][0]
+    assert body.get("parameter") == (None if field == "__all__" else field)
 
 
 def test_search_page_drops_bad_filters_and_says_so(client, indexed):
