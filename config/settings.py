@@ -504,9 +504,15 @@ REST_FRAMEWORK = {
     # ?format= is a parameter of our APIs (search: in_person/online; HSDS: ndjson),
     # not DRF's choice of renderer.
     "URL_FORMAT_OVERRIDE": None,
-    # Proxies in front of the app (nginx in deploy/: 1) whose X-Forwarded-For is
-    # trusted to name the client for throttling.
-    "NUM_PROXIES": int(env("API_TRUSTED_PROXIES", "0")) or None,
+    # Proxies in front of the app whose X-Forwarded-For is trusted to name the client
+    # for throttling: 1 behind deploy/'s nginx (BEHIND_HTTPS_PROXY), else 0, the
+    # connection's address. Never None: DRF would then trust any X-Forwarded-For a
+    # client sends, and a client could dodge the limit by varying it.
+    "NUM_PROXIES": int(
+        env(
+            "API_TRUSTED_PROXIES", "1" if env_bool("BEHIND_HTTPS_PROXY", False) else "0"
+        )
+    ),
 }
 # The public APIs answer any origin, GET only; nothing else is CORS-enabled.
 CORS_URLS_REGEX = r"^/api/((search|finder|hsds)(/.*)?|openapi\.json)$"

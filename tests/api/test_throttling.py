@@ -49,3 +49,36 @@ def test_clients_are_counted_separately(client, three_a_minute):
 def test_an_empty_rate_switches_throttling_off(client, three_a_minute, settings):
     settings.API_THROTTLE_RATE = ""
     assert {_ask(client).status_code for _ in range(6)} == {200}
+
+
+def test_a_client_cannot_dodge_the_limit_with_its_own_forwarded_for(
+    client, three_a_minute
+):
+    answers = [
+        client.get(
+            SUGGEST,
+            {"q": "Deu"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{number}",
+        )
+        for number in range(4)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+
+
+def test_behind_one_proxy_the_forwarded_client_is_counted(
+    client, three_a_minute, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def ask(address):
+        return client.get(
+            SUGGEST,
+            {"q": "Deu"},
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"spoofed, {address}",
+        )
+
+    assert [ask("198.51.100.1").status_code for _ in range(4)][-1] == 429
+    assert ask("198.51.100.2").status_code == 200
