@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from api.errors import BadParameter
 from directory.models import AgencyPage, ContactPointPage, OfferPage, Responsibility
+from operations.caching import public_generation
 
 from .documents import (
     Documents,
@@ -25,15 +26,19 @@ from .documents import (
     timestamp_iso,
 )
 from .filters import OfferPlace, visible_points
+from .models import PlacementKey
 from .vocabulary import derived_id
 
 # Organizations with fully nested services (full_service): beyond this, page /services.
 MAX_FULL_SERVICES = 500
 # Organizations with their services' one-to-one fields (full=true in lists).
 MAX_NESTED_SERVICES = 2000
-# How long the key of a service at a location is remembered (its id never changes).
-PLACEMENT_KEY_SECONDS = 7 * 24 * 3600
-PLACEMENT_SCAN_CHUNK = 2000
+# Rows read and written at a time while the service-at-location keys are built.
+PLACEMENT_KEYS_CHUNK = 2000
+# Seconds a build may take before another request may start one; seconds the news
+# that the keys are complete for the current catalogue is kept.
+PLACEMENT_KEYS_BUSY = 300
+PLACEMENT_KEYS_BUILT = 24 * 3600
 
 
 def _point_map(ids) -> dict[int, ContactPointPage]:
@@ -253,23 +258,6 @@ class Placement:
         return derived_id(self.service_hsds_id, "at", str(self.point_hsds_id))
 
 
-def _placement_key(placement_id: str) -> str:
-    return f"hsds:service-at-location:{placement_id}"
-
-
-def _placements_remember(placements: list[Placement]) -> None:
-    """Remember which service and place each id stands for: ids are one-way hashes,
-    and a client that got them from a list looks them up next.
-    """
-    cache.set_many(
-        {
-            _placement_key(p.id): (str(p.service_hsds_id), str(p.point_hsds_id))
-            for p in placements
-        },
-        PLACEMENT_KEY_SECONDS,
-    )
-
-
 PAIR_FIELDS = (
     "offerpage_id",
     "offerpage__hsds_id",
@@ -361,7 +349,6 @@ class PlacementListing:
                 *RULE_FIELDS
             )[on_rules]
         ]
-        _placements_remember(chosen)
         return _placement_documents(self.documents, chosen, full=self.full)
 
 
@@ -384,33 +371,73 @@ def _placement_by_key(service_id: str, point_id: str) -> Placement | None:
     return Placement(None, *rule) if rule else None
 
 
-def _placement_scan(placement_id: str) -> Placement | None:
-    """The placement with this id, found by hashing the keys of every public
-    placement (ids only, a chunk at a time): the way in for an id no list gave out
-    lately.
+def _placement_keys_marker(state: str) -> str:
+    return f"hsds:placement-keys-{state}:{public_generation()}"
+
+
+def placement_keys_build() -> int:
+    """Store the key of every public service at a location (``PlacementKey``); the
+    number of keys. Runs at most once per catalogue change, on the first id that is
+    not found, so the catalogue's writers need not know about it.
     """
     pairs = placement_pairs(public_offers()).values_list(*PAIR_FIELDS)
-    for offer, service, point, point_hsds in pairs.iterator(PLACEMENT_SCAN_CHUNK):
-        placement = Placement(offer, None, service, point, point_hsds)
-        if placement.id == placement_id:
-            return placement
     rules = placement_rules(public_responsibilities()).values_list(*RULE_FIELDS)
-    for rule, service, point, point_hsds in rules.iterator(PLACEMENT_SCAN_CHUNK):
-        placement = Placement(None, rule, service, point, point_hsds)
-        if placement.id == placement_id:
-            return placement
-    return None
+    placements = (
+        *(
+            Placement(offer, None, service, point, point_hsds)
+            for offer, service, point, point_hsds in pairs.iterator(
+                PLACEMENT_KEYS_CHUNK
+            )
+        ),
+        *(
+            Placement(None, rule, service, point, point_hsds)
+            for rule, service, point, point_hsds in rules.iterator(PLACEMENT_KEYS_CHUNK)
+        ),
+    )
+    PlacementKey.objects.bulk_create(
+        (
+            PlacementKey(
+                id=placement.id,
+                service_id=placement.service_hsds_id,
+                location_id=placement.point_hsds_id,
+            )
+            for placement in placements
+        ),
+        batch_size=PLACEMENT_KEYS_CHUNK,
+        ignore_conflicts=True,
+    )
+    return len(placements)
+
+
+def _placement_key(placement_id: str) -> tuple[str, str] | None:
+    key = (
+        PlacementKey.objects.filter(pk=placement_id)
+        .values_list("service_id", "location_id")
+        .first()
+    )
+    return (str(key[0]), str(key[1])) if key else None
 
 
 def service_at_location_find(documents: Documents, placement_id: str) -> dict | None:
     """The service at a location with this id, fully nested; None when there is no
-    such public pair. The id is a hash of the service's and the place's ids: a
-    lookup when a list gave it out (its key is remembered), else a scan of the keys.
+    such public pair. A lookup of the stored key; an id not stored is looked for once
+    more after the keys are built, if they were not built since the last change of
+    the catalogue (else it is not there: no scan per unknown id).
     """
-    key = cache.get(_placement_key(placement_id))
-    placement = _placement_by_key(*key) if key else _placement_scan(placement_id)
+    key = _placement_key(placement_id)
+    if (
+        key is None
+        and not cache.get(_placement_keys_marker("built"))
+        # One build at a time; meanwhile an id new since the change is not found.
+        and cache.add(_placement_keys_marker("building"), True, PLACEMENT_KEYS_BUSY)
+    ):
+        try:
+            placement_keys_build()
+            cache.set(_placement_keys_marker("built"), True, PLACEMENT_KEYS_BUILT)
+        finally:
+            cache.delete(_placement_keys_marker("building"))
+        key = _placement_key(placement_id)
+    placement = _placement_by_key(*key) if key else None
     if placement is None:
         return None
-    if not key:
-        _placements_remember([placement])
     return _placement_documents(documents, [placement], full=True)[0]

@@ -5,6 +5,7 @@ time.
 """
 
 import json
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -120,14 +121,31 @@ def test_looking_up_a_service_at_a_location_reads_the_same_rows(client, grow):
             f"{API}/service_at_locations",
             {"per_page": 1, "page": listed["total_items"] - 1},
         ).json()["contents"][0]
-        rows = _rows(client, f"/service_at_locations/{last['id']}")
+        # The first lookup after a change of the catalogue stores every key once.
         found = client.get(f"{API}/service_at_locations/{last['id']}").json()
         assert found["id"] == last["id"] and found["location"]["addresses"]
-        return rows
+        return _rows(client, f"/service_at_locations/{last['id']}")
 
     rows = _at_sizes(grow, measure)
 
     assert rows[0] == rows[1] == rows[2]
+
+
+def test_an_unknown_id_is_a_404_without_a_scan(client, grow):
+    def measure():
+        # The first id not found after a change of the catalogue builds the keys.
+        client.get(f"{API}/service_at_locations/{uuid.uuid4()}")
+        counter = RowCounter()
+        with connection.execute_wrapper(counter):
+            response = client.get(f"{API}/service_at_locations/{uuid.uuid4()}")
+        assert response.status_code == 404
+        assert response.json()["error"]
+        return counter.rows
+
+    rows = _at_sizes(grow, measure)
+
+    assert rows[0] == rows[1] == rows[2]
+    assert sum(rows[2]) <= 2
 
 
 def test_an_id_no_list_gave_out_is_still_found(client, grow):
@@ -141,6 +159,26 @@ def test_an_id_no_list_gave_out_is_still_found(client, grow):
     assert found.status_code == 200
     assert found.json()["service"]["id"] == wanted["service_id"]
     assert found.json()["location"]["id"] == wanted["location_id"]
+
+
+def test_a_service_at_a_location_added_after_the_keys_were_built_is_found(client, grow):
+    grow(BASE)
+    first = client.get(f"{API}/service_at_locations", {"per_page": 1}).json()
+    assert (
+        client.get(
+            f"{API}/service_at_locations/{first['contents'][0]['id']}"
+        ).status_code
+        == 200
+    )  # the keys are built
+
+    grow(BASE + 1)  # a change of the catalogue
+    listed = client.get(f"{API}/service_at_locations", {"per_page": 100}).json()
+    newest = listed["contents"][-1]
+
+    found = client.get(f"{API}/service_at_locations/{newest['id']}")
+
+    assert found.status_code == 200
+    assert found.json()["id"] == newest["id"]
 
 
 def test_organizations_nest_at_most_the_cap_and_say_how_to_page(
