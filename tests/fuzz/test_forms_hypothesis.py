@@ -466,8 +466,9 @@ def test_admin_hsds_import_answers_any_upload(
     data = dict(fields)
     data.setdefault("language", "de")
     data = {key: as_received(value) for key, value in data.items()}
-    # The test client sends only a name Django can store ("a/.." or "." would be refused
-    # before sending); what a server does with such names is tested in test_hsds_admin.
+    # The test client sends only a name Django can store ("a/.." or "." would be
+    # refused before sending); what the server does with such names:
+    # tests/hsds/test_admin.py.
     name = os.path.basename(as_received(name))
     upload = SimpleUploadedFile(
         name if name not in {"", ".", ".."} else "upload", content
