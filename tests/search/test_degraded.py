@@ -156,7 +156,11 @@ def test_database_search_uses_the_trigram_indexes_on_postgresql(no_engine, agenc
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {matching}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    used = set(re.findall(r"Index Scan on (\w+)", plan))
+    # Other indexes serve the joins (the agency must be live); the text matching
+    # uses exactly the four trigram indexes.
+    used = {
+        name for name in re.findall(r"Index Scan on (\w+)", plan) if "_search_" in name
+    }
     assert used == {
         "offer_search_text_de",
         "offer_search_text_ar",
