@@ -6,49 +6,54 @@ from django.urls import path, re_path
 
 from . import views
 
-ID = r"(?P<id>[^/]+)"
+# path segment, list view, item view, URL name of the list, URL name of an item
+COLLECTIONS = [
+    ("services", views.ServiceListView, views.ServiceView, "services", "service"),
+    (
+        "organizations",
+        views.OrganizationListView,
+        views.OrganizationView,
+        "organizations",
+        "organization",
+    ),
+    (
+        "service_at_locations",
+        views.ServiceAtLocationListView,
+        views.ServiceAtLocationView,
+        "service-at-locations",
+        "service-at-location",
+    ),
+    (
+        "taxonomies",
+        views.TaxonomyListView,
+        views.TaxonomyView,
+        "taxonomies",
+        "taxonomy",
+    ),
+    (
+        "taxonomy_terms",
+        views.TaxonomyTermListView,
+        views.TaxonomyTermView,
+        "taxonomy-terms",
+        "taxonomy-term",
+    ),
+]
 
 urlpatterns = [
     path("", views.ApiInfoView.as_view(), name="hsds"),
-    re_path(r"^services(?:/)?$", views.ServiceListView.as_view(), name="hsds-services"),
-    re_path(
-        rf"^services/{ID}(?:/)?$", views.ServiceView.as_view(), name="hsds-service"
-    ),
-    re_path(
-        r"^organizations(?:/)?$",
-        views.OrganizationListView.as_view(),
-        name="hsds-organizations",
-    ),
-    re_path(
-        rf"^organizations/{ID}(?:/)?$",
-        views.OrganizationView.as_view(),
-        name="hsds-organization",
-    ),
-    re_path(
-        r"^service_at_locations(?:/)?$",
-        views.ServiceAtLocationListView.as_view(),
-        name="hsds-service-at-locations",
-    ),
-    re_path(
-        rf"^service_at_locations/{ID}(?:/)?$",
-        views.ServiceAtLocationView.as_view(),
-        name="hsds-service-at-location",
-    ),
-    re_path(
-        r"^taxonomies(?:/)?$", views.TaxonomyListView.as_view(), name="hsds-taxonomies"
-    ),
-    re_path(
-        rf"^taxonomies/{ID}(?:/)?$", views.TaxonomyView.as_view(), name="hsds-taxonomy"
-    ),
-    re_path(
-        r"^taxonomy_terms(?:/)?$",
-        views.TaxonomyTermListView.as_view(),
-        name="hsds-taxonomy-terms",
-    ),
-    re_path(
-        rf"^taxonomy_terms/{ID}(?:/)?$",
-        views.TaxonomyTermView.as_view(),
-        name="hsds-taxonomy-term",
+    *(
+        pattern
+        for segment, list_view, item_view, list_name, item_name in COLLECTIONS
+        for pattern in (
+            re_path(
+                rf"^{segment}(?:/)?$", list_view.as_view(), name=f"hsds-{list_name}"
+            ),
+            re_path(
+                rf"^{segment}/(?P<id>[^/]+)(?:/)?$",
+                item_view.as_view(),
+                name=f"hsds-{item_name}",
+            ),
+        )
     ),
     # Anything else below /api/hsds/ is a JSON 404, not the site's HTML page.
     re_path(r"", views.NoEndpointView.as_view()),

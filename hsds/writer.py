@@ -226,10 +226,8 @@ class Writer:
         changed: list[str] = []
         self._set_text(agency, "title", mapped.name, changed)
         self._set_text(agency, "description", mapped.description, changed)
-        self._set(agency, "email", mapped.email, changed)
-        self._set(agency, "website", mapped.website, changed)
-        self._set(agency, "phone", mapped.phone, changed)
-        self._set(agency, "agency_type", mapped.agency_type, changed)
+        for field in ("email", "website", "phone", "agency_type"):
+            self._set(agency, field, getattr(mapped, field), changed)
         if self.language == self.source or agency.pk is None:
             self._set(agency, "draft_title", agency.title_de, changed)
         action = self._page_save(agency, home, changed) or "unchanged"
@@ -271,14 +269,11 @@ class Writer:
         self._set_text(point, "title", mapped.name, changed)
         if self.language == self.source or point.pk is None:
             self._set(point, "draft_title", point.title_de, changed)
-        self._set(point, "street", mapped.street, changed)
-        self._set(point, "postcode", mapped.postcode, changed)
-        self._set(point, "city", mapped.city, changed)
+        for field in ("street", "postcode", "city"):
+            self._set(point, field, getattr(mapped, field), changed)
         self._set_text(point, "transport_hint", mapped.transport_hint, changed)
-        self._set(point, "latitude", mapped.latitude, changed)
-        self._set(point, "longitude", mapped.longitude, changed)
-        self._set(point, "phone", mapped.phone, changed)
-        self._set(point, "email", mapped.email, changed)
+        for field in ("latitude", "longitude", "phone", "email"):
+            self._set(point, field, getattr(mapped, field), changed)
         if mapped.accessibility_note is not KEEP:
             self._set_text(
                 point, "accessibility_note", mapped.accessibility_note, changed

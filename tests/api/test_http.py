@@ -1,10 +1,17 @@
 """What every public API shares: CORS for GET from any origin, only GET/HEAD/OPTIONS,
-the answer language and one error format (search, suggest, finder, the document).
+the answer language and one error format (search, suggest, finder, HSDS, the
+document).
 """
 
 import pytest
 
-URLS = ["/api/search/", "/api/search/suggest/", "/api/finder/", "/api/openapi.json"]
+URLS = [
+    "/api/search/",
+    "/api/search/suggest/",
+    "/api/finder/",
+    "/api/hsds/services",
+    "/api/openapi.json",
+]
 ORIGIN = "https://verein.example.org"
 
 

@@ -584,24 +584,6 @@ def test_unknown_language_is_a_400(client, region):
 # --- HTTP -------------------------------------------------------------------------
 
 
-def test_cors_preflight_and_other_methods(client, db):
-    response = client.options(
-        f"{API}/services",
-        HTTP_ORIGIN="https://example.org",
-        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
-        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="accept-language",
-    )
-    assert response.status_code == 200
-    assert response["Access-Control-Allow-Origin"] == "*"
-    assert "GET" in response["Access-Control-Allow-Methods"]
-    assert "POST" not in response["Access-Control-Allow-Methods"]
-    assert "accept-language" in response["Access-Control-Allow-Headers"].lower()
-    post = client.post(f"{API}/services")
-    assert post.status_code == 405
-    assert "GET" in post["Allow"] and post.json()["error"]
-    assert post.json()["errors"] == {}
-
-
 @pytest.mark.parametrize(
     ("path", "params", "parameter"),
     [
