@@ -465,6 +465,13 @@ SEARCH_REPLICAS = int(env("SEARCH_REPLICAS", "0"))
 # Seconds a task worker holds the index changes it claimed: longer than sending one
 # batch takes; a killed worker's changes go to another worker after this.
 SEARCH_CLAIM_SECONDS = int(env("SEARCH_CLAIM_SECONDS", "300"))
+# Cross-lingual search: the multilingual embedding model (a class implementing
+# search.embedding.Embedder; empty switches it off and search matches words only),
+# its CPU threads per process (keep workers × threads within the cores), and how many
+# offers a task run embeds before it hands over (a run must end within its claim).
+SEARCH_EMBEDDER = env("SEARCH_EMBEDDER", "search.embedding.MultilingualE5Small")
+SEARCH_EMBEDDER_THREADS = int(env("SEARCH_EMBEDDER_THREADS", "1"))
+SEARCH_EMBED_OFFERS_PER_RUN = int(env("SEARCH_EMBED_OFFERS_PER_RUN", "100"))
 
 # --- Operations (see operations/) -------------------------------------------------
 # /readyz reports "degraded" when the oldest runnable task waited longer than this

@@ -2,6 +2,7 @@
 becomes one."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.utils.html import strip_tags
 from directory.models import ContactPointPage, OfferPage
 from directory.models.pages import Accessibility
 from directory.selectors import page_public_path
+
+from .embedding import embedder
 
 # One analyzer per language; built-in ones where Elasticsearch has them. Ukrainian,
 # Pashto, Sorani and Tigrinya get the standard analyzer (typo tolerance covers
@@ -158,6 +161,28 @@ def _prefix_subfield(code: str) -> dict:
     }
 
 
+def _passages_mapping() -> tuple[dict, dict]:
+    """(properties, _meta) for the passages' vectors: nothing without a model. The
+    index names its model, so queries embedded by another model never meet it."""
+    model = embedder()
+    if model is None:
+        return {}, {}
+    passages = {
+        "type": "nested",
+        "properties": {
+            "language": {"type": "keyword"},
+            "snippet": {"type": "text", "index": False},
+            "vector": {
+                "type": "dense_vector",
+                "dims": model.dims,
+                "index": True,
+                "similarity": "cosine",
+            },
+        },
+    }
+    return {"passages": passages}, {"embedding_model": model.model}
+
+
 def index_body() -> dict:
     """Settings and mappings for a new offers index."""
 
@@ -174,6 +199,7 @@ def index_body() -> dict:
         }
 
     keyword = {"type": "keyword"}
+    passages, meta = _passages_mapping()
     return {
         "settings": {
             "number_of_shards": settings.SEARCH_SHARDS,
@@ -182,7 +208,9 @@ def index_body() -> dict:
         },
         "mappings": {
             "dynamic": "strict",
+            "_meta": meta,
             "properties": {
+                **passages,
                 "id": keyword,
                 "page_id": {"type": "integer"},
                 "path": {"type": "keyword", "index": False},
@@ -312,3 +340,64 @@ def offer_document(offer: OfferPage, *, site_root_path: str) -> dict:
             for code, text in titles.items()
         ],
     }
+
+
+# --- passages: what the embedding model reads -------------------------------------
+
+# Words per passage: the model reads at most 512 tokens; shorter passages keep what a
+# passage is about sharp (measured on integreat-qa, see README "Search quality").
+PASSAGE_WORDS = 120
+PASSAGES_PER_LANGUAGE = 8  # ~1,000 words; bounds the embedding cost of a long page
+SNIPPET_CHARS = 220
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of an offer's text in one language: ``text`` is embedded (led by the
+    title, so every passage says what it belongs to), ``snippet`` can be shown."""
+
+    language: str
+    text: str
+    snippet: str
+
+
+def _shortened(text: str, limit: int = SNIPPET_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def offer_passages(offer: OfferPage) -> list[Passage]:
+    """Per language with a title: title with summary, then the description, how to
+    apply and the documents to bring, in passages of about PASSAGE_WORDS words."""
+    passages = []
+    for code in languages():
+        title = _text(getattr(offer, f"title_{code}", ""))
+        if not title:
+            continue
+        summary = _text(getattr(offer, f"summary_{code}", ""))
+        passages.append(
+            Passage(
+                code,
+                f"{title}. {summary}" if summary else title,
+                _shortened(summary or title),
+            )
+        )
+        words = " ".join(
+            _text(getattr(offer, f"{field}_{code}", ""))
+            for field in ("description", "how_to_apply", "required_documents")
+        ).split()
+        for start in range(
+            0, min(len(words), PASSAGE_WORDS * PASSAGES_PER_LANGUAGE), PASSAGE_WORDS
+        ):
+            chunk = " ".join(words[start : start + PASSAGE_WORDS])
+            passages.append(Passage(code, f"{title}. {chunk}", _shortened(chunk)))
+    return passages
+
+
+def passages_field(passages: list[Passage], vectors: list[list[float]]) -> list[dict]:
+    return [
+        {"language": p.language, "snippet": p.snippet, "vector": vector}
+        for p, vector in zip(passages, vectors, strict=True)
+    ]

@@ -64,3 +64,31 @@ class CircuitBreaker:
 
 
 breaker = CircuitBreaker()
+
+
+_index_models: dict[str, tuple[float, str | None]] = {}
+_index_models_lock = threading.Lock()
+INDEX_MODEL_SECONDS = 60.0
+
+
+def index_model() -> str | None:
+    """The embedding model the current index was built with (None: no vectors);
+    looked up once a minute per process."""
+    alias = alias_name()
+    now = time.monotonic()
+    cached = _index_models.get(alias)
+    if cached and cached[0] > now:
+        return cached[1]
+    mappings = client().indices.get_mapping(index=alias)
+    models = {
+        (body.get("mappings", {}).get("_meta") or {}).get("embedding_model")
+        for body in mappings.values()
+    }
+    model = models.pop() if len(models) == 1 else None
+    with _index_models_lock:
+        _index_models[alias] = (now + INDEX_MODEL_SECONDS, model)
+    return model
+
+
+def index_model_forget() -> None:
+    _index_models.clear()

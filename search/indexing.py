@@ -16,8 +16,10 @@ from directory.models import ContactPointPage, OfferPage, OpeningSlot
 from directory.selectors import site_root_path, visible_offers
 
 from . import engine
-from .documents import index_body, offer_document
+from .documents import index_body, offer_document, offer_passages, passages_field
+from .embedding import embedder
 from .models import IndexChange
+from .vectors import digest, vectors_for, vectors_missing, vectors_prune
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -48,6 +50,47 @@ def _for_documents(offers: QuerySet[OfferPage]) -> QuerySet[OfferPage]:
 def indexable_offers() -> QuerySet[OfferPage]:
     """What belongs in the index: live, public offers that have not ended."""
     return visible_offers()
+
+
+def _documents(
+    offers: list[OfferPage], *, root: str, embed: bool
+) -> tuple[dict[int, dict], list[int], set[str]]:
+    """(documents by offer id, offers left without passages, digests of all passages).
+
+    With a model, each document carries its passages' vectors: stored ones are
+    reused, missing ones embedded now if ``embed``, else the offer is indexed
+    without them (words still find it) and listed for embedding later. A model
+    failure leaves the documents without passages rather than out of date.
+    """
+    documents = {o.pk: offer_document(o, site_root_path=root) for o in offers}
+    model = embedder()
+    if model is None:
+        return documents, [], set()
+    passages = {offer.pk: offer_passages(offer) for offer in offers}
+    digests = {digest(p.text) for found in passages.values() for p in found}
+    later: list[int] = []
+    if not embed:
+        missing = vectors_missing(p.text for found in passages.values() for p in found)
+        later = [
+            pk
+            for pk, found in passages.items()
+            if any(digest(p.text) in missing for p in found)
+        ]
+    ready = [pk for pk in passages if pk not in set(later)]
+    texts = [p.text for pk in ready for p in passages[pk]]
+    try:
+        vectors = vectors_for(texts, model=model)
+    except Exception:
+        log.exception("embedding failed; %s offers indexed without vectors", len(ready))
+        return documents, [*later, *ready], digests
+    position = 0
+    for pk in ready:
+        count = len(passages[pk])
+        documents[pk]["passages"] = passages_field(
+            passages[pk], vectors[position : position + count]
+        )
+        position += count
+    return documents, later, digests
 
 
 # --- queueing ---------------------------------------------------------------------
@@ -193,7 +236,9 @@ def _actions(changes: list[IndexChange]) -> list[dict]:
             indexable_offers().filter(pk__in=[c.page_id for c in changes])
         )
     }
-    root = site_root_path()
+    documents, _later, _digests = _documents(
+        list(visible.values()), root=site_root_path(), embed=True
+    )
     actions = []
     for change in changes:
         offer = visible.get(change.page_id)
@@ -202,7 +247,7 @@ def _actions(changes: list[IndexChange]) -> list[dict]:
                 {
                     "_op_type": "index",
                     "_id": str(offer.hsds_id),
-                    "_source": offer_document(offer, site_root_path=root),
+                    "_source": documents[offer.pk],
                 }
             )
         else:
@@ -218,6 +263,9 @@ def changes_process(*, limit: int = 1000) -> dict:
     again. Returns counts. On engine failure the rows stay with their error, and
     processing is enqueued again with a growing delay.
     """
+    if embedder() is not None:
+        # Embedding takes seconds per offer: a run must end well within its claim.
+        limit = min(limit, settings.SEARCH_EMBED_OFFERS_PER_RUN)
     claim = uuid.uuid4()
     claimed = changes_claim(claim=claim, limit=limit)
     if not claimed:
@@ -279,10 +327,13 @@ def index_create(name: str) -> None:
     engine.client().indices.create(index=name, **index_body())
 
 
-def rebuild() -> dict:
+def rebuild(*, embed: bool = True) -> dict:
     """Index every visible offer into a new index, then swap the alias in one call.
 
     Readers keep the old index until the swap; the old index is deleted afterwards.
+    Stored passage vectors are reused; offers with passages not embedded yet are
+    embedded now if ``embed``, else indexed without vectors and queued, so the task
+    worker embeds them. Vectors no offer uses any more are removed.
     """
     client = engine.client()
     alias = engine.alias_name()
@@ -294,13 +345,25 @@ def rebuild() -> dict:
     # the others are replayed after the swap, so none is lost.
     queued = list(IndexChange.objects.values_list("pk", "revision"))
 
+    later: list[int] = []
+    used: set[str] = set()
+
     def actions():
         offers = _for_documents(indexable_offers().order_by("pk"))
+        batch: list[OfferPage] = []
         for offer in offers.iterator(chunk_size=BATCH):
-            yield {
-                "_id": str(offer.hsds_id),
-                "_source": offer_document(offer, site_root_path=root),
-            }
+            batch.append(offer)
+            if len(batch) == BATCH:
+                yield from batch_actions(batch)
+                batch = []
+        yield from batch_actions(batch)
+
+    def batch_actions(batch: list[OfferPage]):
+        documents, waiting, digests = _documents(batch, root=root, embed=embed)
+        later.extend(waiting)
+        used.update(digests)
+        for offer in batch:
+            yield {"_id": str(offer.hsds_id), "_source": documents[offer.pk]}
 
     count, _errors = helpers.bulk(client, actions(), index=new_index, chunk_size=BATCH)
     client.indices.refresh(index=new_index)
@@ -317,6 +380,7 @@ def rebuild() -> dict:
     ]
     swap.append({"add": {"index": new_index, "alias": alias}})
     client.indices.update_aliases(actions=swap)
+    engine.index_model_forget()
     for name in old:
         client.indices.delete(index=name)
     for start in range(0, len(queued), BATCH):
@@ -327,19 +391,29 @@ def rebuild() -> dict:
         ).delete()
     if IndexChange.objects.exists():
         changes_process()
+    if embedder() is not None:
+        vectors_prune(keep=used)
+    for start in range(0, len(later), BATCH):
+        changes_record(OfferPage.objects.filter(pk__in=later[start : start + BATCH]))
     return {
         "index": new_index,
         "documents": count,
+        "without_vectors": len(later),
         "seconds": time.monotonic() - started,
     }
 
 
 def ensure_index() -> bool:
-    """Create the index (through a rebuild) if the alias does not exist yet."""
+    """Build the index if the alias does not exist yet, or if it was built with
+    another embedding model (or none, or without one now); texts not embedded yet
+    are left to the task worker."""
     client = engine.client()
     if client.indices.exists_alias(name=engine.alias_name()):
-        return False
-    rebuild()
+        engine.index_model_forget()
+        model = embedder()
+        if engine.index_model() == (model.model if model else None):
+            return False
+    rebuild(embed=False)
     return True
 
 

@@ -69,3 +69,30 @@ class Synonym(models.Model):
             raise ValidationError(
                 {"terms": _("Give at least two words, separated by commas.")}
             )
+
+
+class PassageVector(models.Model):
+    """A passage's embedding, kept so that a rebuild or an unchanged offer is never
+    embedded again.
+
+    Keyed by the model and a digest of the exact text: a passage is embedded once per
+    model, whichever offers share it; another model (or version) starts afresh.
+    ``search_rebuild`` removes the vectors no indexed passage uses any more.
+    """
+
+    model = models.CharField(_("model"), max_length=100)
+    digest = models.CharField(_("text digest"), max_length=64)
+    vector = models.BinaryField(_("vector"))  # float32, little-endian
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("passage vector")
+        verbose_name_plural = _("passage vectors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "digest"], name="search_passagevector_unique_text"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.digest[:12]}"

@@ -260,6 +260,7 @@ class SearchApiView(PublicApiView):
                 "page_size": response.page_size,
                 "language": language,
                 "degraded": response.degraded,
+                "by_meaning_only": response.by_meaning_only,
                 "results": response.results,
                 "facets": response.facets,
             }

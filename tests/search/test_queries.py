@@ -1,4 +1,6 @@
-"""Searching the local engine: text, typos, languages, facets, filters, distance."""
+"""Searching the local engine by words: text, typos, languages, facets, filters,
+distance. The embedding model is off here, so each test sees what the words' matching
+does alone; search by meaning and the fusion are tested in test_meaning.py."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,6 +11,16 @@ from search.models import Synonym
 from search.queries import SearchRequest, engine_search, search, suggest
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def words_only(settings):
+    from search.embedding import embedder_forget
+
+    settings.SEARCH_EMBEDDER = ""
+    embedder_forget()
+    yield
+    embedder_forget()
 
 
 def titles(response):

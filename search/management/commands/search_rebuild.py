@@ -1,4 +1,5 @@
-"""manage.py search_rebuild [--if-missing]: reindex every offer, swapping an alias."""
+"""manage.py search_rebuild [--if-missing] [--embed-later]: reindex every offer,
+swapping an alias."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,10 +14,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing",
             action="store_true",
-            help="Only build when no index exists yet (used by `make run`).",
+            help=(
+                "Only build when no index exists yet, or when it was built with "
+                "another embedding model (used by `make run`; embeds later)."
+            ),
+        )
+        parser.add_argument(
+            "--embed-later",
+            action="store_true",
+            help=(
+                "Index offers whose passages have no stored vectors without them "
+                "(found by their words at once) and let the task worker embed them."
+            ),
         )
 
-    def handle(self, *args, if_missing=False, **options):
+    def handle(self, *args, if_missing=False, embed_later=False, **options):
         try:
             if if_missing:
                 created = ensure_index()
@@ -24,7 +36,7 @@ class Command(BaseCommand):
                     "Index built." if created else "Index exists; nothing to do."
                 )
                 return
-            result = rebuild()
+            result = rebuild(embed=not embed_later)
         except engine.SearchUnavailable as error:
             raise CommandError(f"No search engine configured: {error}") from error
         except engine.ENGINE_ERRORS as error:
@@ -35,3 +47,8 @@ class Command(BaseCommand):
                 f"in {result['seconds']:.1f} s."
             )
         )
+        if result["without_vectors"]:
+            self.stdout.write(
+                f"{result['without_vectors']} offers wait for the task worker to "
+                "embed their text (search by meaning finds them afterwards)."
+            )
