@@ -471,7 +471,7 @@ SEARCH_CLAIM_SECONDS = int(env("SEARCH_CLAIM_SECONDS", "300"))
 # offers a task run embeds before it hands over (a run must end within its claim).
 SEARCH_EMBEDDER = env("SEARCH_EMBEDDER", "search.embedding.MultilingualE5Small")
 SEARCH_EMBEDDER_THREADS = int(env("SEARCH_EMBEDDER_THREADS", "1"))
-SEARCH_EMBED_OFFERS_PER_RUN = int(env("SEARCH_EMBED_OFFERS_PER_RUN", "100"))
+SEARCH_EMBED_OFFERS_PER_RUN = int(env("SEARCH_EMBED_OFFERS_PER_RUN", "20"))
 
 # --- Operations (see operations/) -------------------------------------------------
 # /readyz reports "degraded" when the oldest runnable task waited longer than this

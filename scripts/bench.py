@@ -27,6 +27,12 @@ def main() -> None:
     parser.add_argument("--search-requests", type=int, default=10)
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument(
+        "--skip-embedding",
+        action="store_true",
+        help="no passage vectors: the index and search as with the model off",
+    )
+
     parser.add_argument("--skip-hsds", action="store_true")
     parser.add_argument("--skip-newsletter", action="store_true")
     parser.add_argument(
@@ -53,6 +59,8 @@ def run(args) -> None:
     )
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+    if args.skip_embedding:
+        os.environ["SEARCH_EMBEDDER"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -85,12 +93,25 @@ def run(args) -> None:
     if settings.SEARCH_URL:
         from search.indexing import rebuild
 
+        bench_embedding()
         result = rebuild()
         print(
             f"search_rebuild: {result['documents']} offers "
             f"in {result['seconds']:.1f} s "
-            f"({result['documents'] / result['seconds']:.0f} offers/s)"
+            f"({result['documents'] / result['seconds']:.0f} offers/s), "
+            f"{result['without_vectors']} without vectors"
         )
+        bench_index_size("with passage vectors")
+        from django.test.utils import override_settings
+
+        from search.embedding import embedder_forget
+
+        with override_settings(SEARCH_EMBEDDER=""):
+            embedder_forget()
+            rebuild()
+            bench_index_size("without vectors (model off)")
+        embedder_forget()
+        rebuild()
 
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
@@ -295,8 +316,85 @@ SEARCH_QUERIES = [
     ("en", "legal advice"),
     ("ar", "دورة لغة"),
     ("uk", "юрист"),
+    ("fa", "کلاس زبان آلمانی"),
+    ("tr", "Almanca kursu"),
+    ("ru", "курсы немецкого языка"),
     ("de", ""),  # facets only
 ]
+
+
+def bench_embedding() -> None:
+    """Embedding throughput on the demo's distinct texts, extrapolated to 10,000
+    offers; then the numbered copies get their original's vectors (same text but the
+    number), so the index and its searches have the size of a real 10,000."""
+    import numpy as np
+    from django.conf import settings
+
+    from demo.offers import OFFERS
+    from directory.models import OfferPage
+    from search.documents import offer_passages
+    from search.embedding import embedder
+    from search.models import PassageVector
+    from search.vectors import digest, vectors_for
+
+    model = embedder()
+    if model is None:
+        print("embedding: no model configured (SEARCH_EMBEDDER)")
+        return
+    offers = list(OfferPage.objects.order_by("pk"))
+    sample = len(OFFERS)  # seed_demo numbers copies of these in this order
+    originals = offers[:sample]
+    passages = [offer_passages(offer) for offer in originals]
+    texts = [p.text for found in passages for p in found]
+    languages = sum(len({p.language for p in found}) for found in passages)
+    words = sum(len(text.split()) for text in texts)
+    started = time.perf_counter()
+    vectors = vectors_for(texts)
+    seconds = time.perf_counter() - started
+    per_offer_language = seconds / languages
+    print(
+        f"embedding ({model.model}, {settings.SEARCH_EMBEDDER_THREADS} thread(s)): "
+        f"{len(texts)} passages ({words / len(texts):.0f} words each) of "
+        f"{len(originals)} offers × {languages / len(originals):.1f} languages "
+        f"in {seconds:.1f} s = {len(texts) / seconds:.1f} passages/s; "
+        f"10,000 offers × 4 languages ≈ {per_offer_language * 40_000 / 60:.0f} min"
+    )
+    query_times = []
+    for question in [q for _lang, q in SEARCH_QUERIES if q] * 3:
+        started = time.perf_counter()
+        model.queries([question])
+        query_times.append((time.perf_counter() - started) * 1000)
+    query_times.sort()
+    print(
+        f"embedding a query: p50 {statistics.median(query_times):.1f} ms, "
+        f"p95 {query_times[int(len(query_times) * 0.95)]:.1f} ms"
+    )
+    by_digest = {
+        digest(text): np.asarray(v, dtype="<f4").tobytes()
+        for text, v in zip(texts, vectors, strict=True)
+    }
+    originals_passages = [[digest(p.text) for p in found] for found in passages]
+    rows = []
+    for number, offer in enumerate(offers[sample:], start=sample):
+        source = originals_passages[number % len(originals)]
+        copies = [digest(p.text) for p in offer_passages(offer)]
+        rows.extend(
+            PassageVector(model=model.model, digest=key, vector=by_digest[original])
+            for key, original in zip(copies, source, strict=False)
+        )
+    PassageVector.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+
+
+def bench_index_size(label: str) -> None:
+    from search import engine
+
+    stats = engine.client().indices.stats(index=engine.alias_name())
+    size = stats["_all"]["primaries"].get("store", {}).get("size_in_bytes")
+    count = stats["_all"]["primaries"].get("docs", {}).get("count")
+    print(
+        f"index {label}: {count} documents (nested passages count as documents), "
+        f"{(size or 0) / 1e6:.1f} MB on disk"
+    )
 
 
 def bench_search(client, requests: int) -> None:
@@ -318,9 +416,22 @@ def bench_search(client, requests: int) -> None:
             engine_time.append((time.perf_counter() - started) * 1000)
 
     es.search = timed_search  # type: ignore[method-assign]
+    from search import embedding
+
+    embed_time = []
+    original_embed = embedding._query_vector
+
+    def timed_embed(*a, **kw):
+        started = time.perf_counter()
+        try:
+            return original_embed.__wrapped__(*a, **kw)  # uncached: every request
+        finally:
+            embed_time.append((time.perf_counter() - started) * 1000)
+
+    embedding._query_vector = timed_embed  # type: ignore[assignment]
     print(
-        f"\n{'search API':52} {'p50 ms':>8} {'p95 ms':>8} {'engine':>8} {'ours':>6} "
-        f"{'queries':>7} {'hits':>6}"
+        f"\n{'search API':46} {'p50 ms':>8} {'p95 ms':>8} {'embed':>6} {'engine':>8} "
+        f"{'ours':>6} {'queries':>7} {'hits':>6}"
     )
     try:
         for language, query in SEARCH_QUERIES:
@@ -328,29 +439,33 @@ def bench_search(client, requests: int) -> None:
             if not query:
                 params.update({"topic": "sprache", "free": "true"})
             client.get("/api/search/", params)  # warm up
-            totals, engines = [], []
+            totals, engines, embeds = [], [], []
             for _ in range(requests):
                 engine_time.clear()
+                embed_time.clear()
                 started = time.perf_counter()
                 response = client.get("/api/search/", params)
                 totals.append((time.perf_counter() - started) * 1000)
                 engines.append(sum(engine_time))
+                embeds.append(sum(embed_time))
             with CaptureQueriesContext(connection) as queries:
                 response = client.get("/api/search/", params)
             data = response.json()
             totals.sort()
             own = statistics.median(
-                t - e for t, e in zip(totals, sorted(engines), strict=False)
+                t - e - m for t, e, m in zip(totals, engines, embeds, strict=True)
             )
-            label = f"{language}: {query or 'topic=sprache&free=true'}"[:52]
+            label = f"{language}: {query or 'topic=sprache&free=true'}"[:46]
             p95 = totals[min(len(totals) - 1, int(len(totals) * 0.95))]
             print(
-                f"{label:52} {statistics.median(totals):>8.0f} {p95:>8.0f} "
+                f"{label:46} {statistics.median(totals):>8.0f} {p95:>8.0f} "
+                f"{statistics.median(embeds):>6.0f} "
                 f"{statistics.median(engines):>8.0f} {own:>6.1f} {len(queries):>7} "
                 f"{data['count']:>6}{'  DEGRADED' if data['degraded'] else ''}"
             )
     finally:
         es.search = original  # type: ignore[method-assign]
+        embedding._query_vector = original_embed  # type: ignore[assignment]
 
 
 def bench_database_search(requests: int) -> None:
@@ -382,20 +497,52 @@ def bench_database_search(requests: int) -> None:
 
 
 def bench_relevance() -> None:
+    """Recall@5 and MRR@10 on all integreat-qa dev questions (train + dev pages):
+    same language and question language → German pages; words alone, words with
+    meaning fused by RRF and by a linear blend."""
+    from django.test.utils import override_settings
+
+    from search import queries
+    from search.embedding import embedder_forget
     from tests.search import relevance
 
     pages, questions = relevance.load()
-    relevance.build_index(pages)
-    started = time.perf_counter()
-    figures = relevance.evaluate(questions)
-    print(f"\nrelevance (integreat-qa dev questions with answers, {len(pages)} pages):")
-    for language, figure in figures.items():
-        print(
-            f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  "
-            f"MRR {figure['mrr']:.2f}  "
-            f"({figure['questions']} questions)"
-        )
-    print(f"  ({time.perf_counter() - started:.0f} s)")
+
+    def table(title: str, languages: tuple[str, ...]) -> None:
+        runs = {}
+        started = time.perf_counter()
+        for name, model, fusion in (
+            ("words", "", "rrf"),
+            ("+meaning rrf", None, "rrf"),
+            ("+meaning linear", None, "linear"),
+        ):
+            queries.FUSION = fusion
+            with override_settings(
+                **({"SEARCH_EMBEDDER": model} if model is not None else {})
+            ):
+                embedder_forget()
+                runs[name] = relevance.evaluate(questions, languages=languages)
+            embedder_forget()
+        queries.FUSION = "rrf"
+        print(f"\n{title} ({len(pages)} pages; Recall@5 / MRR@10)")
+        print(f"  {'':4}" + "".join(f"{name:>18}" for name in runs))
+        for language in languages:
+            cells = "".join(
+                f"{run[language]['recall_at_5']:>11.2f} / {run[language]['mrr']:.2f}"
+                for run in runs.values()
+            )
+            count = runs["words"][language]["questions"]
+            print(f"  {language:4}{cells}   ({count} questions)")
+        print(f"  ({time.perf_counter() - started:.0f} s for the questions)")
+
+    built = relevance.build_index(pages)
+    print(
+        f"\nrelevance corpus: {built['passages']} passages embedded or reused in "
+        f"{built['embedding_seconds']:.0f} s"
+    )
+    table("relevance, same language", relevance.LANGUAGES)
+    relevance.build_index(pages, languages=("de",))
+    table("relevance, question language → German pages", ("en", "ar", "uk", "fr"))
 
 
 if __name__ == "__main__":

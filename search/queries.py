@@ -719,5 +719,9 @@ def _db_result(offer: OfferPage, request: SearchRequest) -> dict:
         "topics": [],
         "is_free": offer.is_free,
         "format": offer.format,
-        "highlight": {"title": escape(title), "snippet": ""},
+        "highlight": {
+            "title": escape(title),
+            "snippet": "",
+            "snippet_language": language,
+        },
     }

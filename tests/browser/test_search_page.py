@@ -72,3 +72,26 @@ def test_instant_filters_update_results_and_url(
     assert serious(run_axe(phone)) == []
     assert phone.evaluate(CONTRAST_JS) == []
     assert phone.blocked_requests == []
+
+
+@pytest.mark.parametrize(
+    ("language", "query"),
+    [("fa", "کلاس زبان آلمانی"), ("ru", "курсы немецкого языка для женщин")],
+)
+def test_a_question_in_another_language_finds_the_german_offer(
+    live_server, live_search, phone, language, query
+):
+    """Neither offer has a Farsi or Russian text: found by meaning, marked German."""
+    phone.goto(live_server.url + f"/{language}/search/?q={query}")
+    cards = phone.locator("[data-results] .card")
+    titles = [cards.nth(i).locator("h2").inner_text() for i in range(cards.count())]
+    assert "Deutschkurs für Frauen mit Kinderbetreuung" in titles[:2]
+    first = cards.first
+    assert first.locator("h2 a").get_attribute("lang") == "de"
+    assert first.locator(".written-in").inner_text().strip()
+    assert phone.locator(".meaning-only").count() == 1  # no offer has these words
+    screenshot(phone, f"search-{language}-by-meaning-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious(run_axe(phone)) == []
+    assert phone.evaluate(CONTRAST_JS) == []
+    assert phone.blocked_requests == []

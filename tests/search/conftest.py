@@ -140,6 +140,18 @@ def region(home):
 
 
 @pytest.fixture
+def words_only(settings):
+    """The embedding model off: search matches words only (what a test of indexing or
+    of the words' matching looks at; search by meaning is tested in test_meaning)."""
+    from search.embedding import embedder_forget
+
+    settings.SEARCH_EMBEDDER = ""
+    embedder_forget()
+    yield
+    embedder_forget()
+
+
+@pytest.fixture
 def indexed(region, search_settings):
     from search.indexing import rebuild
 

@@ -20,6 +20,9 @@ from search.queries import SearchRequest, engine_search
 from search.tasks import recover_index_changes
 from tests.factories import AgencyPageFactory, OfferPageFactory
 
+# What reaches the index is checked by the words that find it.
+pytestmark = pytest.mark.usefixtures("words_only")
+
 
 def found(query: str, language: str = "de") -> list[str]:
     return [

@@ -13,14 +13,7 @@ from search.queries import SearchRequest, engine_search, search, suggest
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture(autouse=True)
-def words_only(settings):
-    from search.embedding import embedder_forget
-
-    settings.SEARCH_EMBEDDER = ""
-    embedder_forget()
-    yield
-    embedder_forget()
+pytestmark = pytest.mark.usefixtures("words_only")
 
 
 def titles(response):
