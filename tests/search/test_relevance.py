@@ -17,7 +17,7 @@ CROSS_QUESTIONS = 20
 CROSS_OTHER_PAGES = 100
 # Below the figures measured on this sample (README "Search quality") by a margin
 # for noise; the target on the whole dev split is 0.7.
-CROSS_FLOOR = 0.5
+CROSS_FLOOR = 0.4
 CROSS_LANGUAGES = ("en", "ar", "uk", "fr")
 
 
