@@ -373,8 +373,9 @@ def _result(hit: dict, request: SearchRequest, near: "Nearest | None" = None) ->
         ),
         ("", language),
     )
-    if not snippet and near is not None:
-        # Found by meaning: the passage that matched, in the language it is written in.
+    if not snippet and near is not None and near.language in (language, title_lang):
+        # Found by meaning: the passage that matched, if the reader reads its language
+        # or it is the title's (else the summary, as without a match).
         snippet, snippet_lang = escape(near.snippet), near.language
     result = {
         "id": source["id"],
