@@ -374,7 +374,7 @@ def bench_embedding() -> None:
         for text, v in zip(texts, vectors, strict=True)
     }
     originals_passages = [[digest(p.text) for p in found] for found in passages]
-    rows = []
+    rows: list[PassageVector] = []
     for number, offer in enumerate(offers[sample:], start=sample):
         source = originals_passages[number % len(originals)]
         copies = [digest(p.text) for p in offer_passages(offer)]

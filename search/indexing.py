@@ -3,7 +3,7 @@
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -348,7 +348,7 @@ def rebuild(*, embed: bool = True) -> dict:
     later: list[int] = []
     used: set[str] = set()
 
-    def actions():
+    def actions() -> Iterator[dict]:
         offers = _for_documents(indexable_offers().order_by("pk"))
         batch: list[OfferPage] = []
         for offer in offers.iterator(chunk_size=BATCH):
@@ -358,7 +358,7 @@ def rebuild(*, embed: bool = True) -> dict:
                 batch = []
         yield from batch_actions(batch)
 
-    def batch_actions(batch: list[OfferPage]):
+    def batch_actions(batch: list[OfferPage]) -> Iterator[dict]:
         documents, waiting, digests = _documents(batch, root=root, embed=embed)
         later.extend(waiting)
         used.update(digests)
