@@ -76,7 +76,8 @@ def _documents(
             for pk, found in passages.items()
             if any(digest(p.text) in missing for p in found)
         ]
-    ready = [pk for pk in passages if pk not in set(later)]
+    waiting = set(later)
+    ready = [pk for pk in passages if pk not in waiting]
     texts = [p.text for pk in ready for p in passages[pk]]
     try:
         vectors = vectors_for(texts, model=model)

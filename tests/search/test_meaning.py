@@ -117,8 +117,8 @@ def test_filters_and_facets_apply_to_offers_found_by_meaning(indexed):
     assert only.count == topics["sprache"]
     online = ask("курсы немецкого языка", "ru", format="online")
     assert titles(online) == ["Online-Sprachcafé"]
-    monday = ask("курсы немецкого языка", "ru", open_on="wed")
-    assert titles(monday) == ["Integrationskurs am Abend"]
+    wednesday = ask("курсы немецкого языка", "ru", open_on="wed")
+    assert titles(wednesday) == ["Integrationskurs am Abend"]
 
 
 def test_pages_of_fused_results_do_not_repeat_or_lose_offers(indexed):
