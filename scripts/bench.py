@@ -28,6 +28,11 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument(
+        "--relevance-only",
+        action="store_true",
+        help="only the search quality figures (integreat-qa, ~20 min on 2 cores)",
+    )
+    parser.add_argument(
         "--skip-embedding",
         action="store_true",
         help="no passage vectors: the index and search as with the model off",
@@ -81,6 +86,12 @@ def run(args) -> None:
     started = time.perf_counter()
     call_command("migrate", "--noinput", verbosity=0, stdout=open(os.devnull, "w"))
     print(f"migrate: {time.perf_counter() - started:.1f} s")
+    if args.relevance_only:
+        from django.test.utils import override_settings
+
+        with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
+            bench_relevance()
+        return
     started = time.perf_counter()
     call_command(
         "seed_demo", "--offers", str(args.offers), stdout=open(os.devnull, "w")
@@ -388,11 +399,13 @@ def bench_embedding() -> None:
 def bench_index_size(label: str) -> None:
     from search import engine
 
-    stats = engine.client().indices.stats(index=engine.alias_name())
+    # The local engine answers one request at a time: wait for it.
+    client = engine.client().options(request_timeout=300)
+    stats = client.indices.stats(index=engine.alias_name())
     size = stats["_all"]["primaries"].get("store", {}).get("size_in_bytes")
     count = stats["_all"]["primaries"].get("docs", {}).get("count")
     print(
-        f"index {label}: {count} documents (nested passages count as documents), "
+        f"index {label}: {count} documents (Elasticsearch also counts nested ones), "
         f"{(size or 0) / 1e6:.1f} MB on disk"
     )
 

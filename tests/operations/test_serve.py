@@ -47,6 +47,9 @@ def test_make_serve_runs_the_site_as_production_would(home, search_settings, tmp
         SEARCH_URL=search_settings.SEARCH_URL,
         SEARCH_INDEX_PREFIX=search_settings.SEARCH_INDEX_PREFIX,
         TASK_WORKERS="1",
+        # As deployed: tasks go to the database and the worker runs them (embedding
+        # the demo's texts inline, as the tests' immediate backend would, takes minutes).
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
         WEGWEISER_DEMO="1",
         WEB_WORKERS="2",
         LOG_LEVEL="INFO",
