@@ -48,7 +48,7 @@ def test_make_serve_runs_the_site_as_production_would(home, search_settings, tmp
         SEARCH_INDEX_PREFIX=search_settings.SEARCH_INDEX_PREFIX,
         TASK_WORKERS="1",
         # As deployed: tasks go to the database and the worker runs them (embedding
-        # the demo's texts inline, as the tests' immediate backend would, takes minutes).
+        # the demo's texts inline, as the immediate backend would, takes minutes).
         TASKS_BACKEND="django_tasks_db.DatabaseBackend",
         WEGWEISER_DEMO="1",
         WEB_WORKERS="2",
