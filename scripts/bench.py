@@ -33,6 +33,11 @@ def main() -> None:
         help="only the search quality figures (integreat-qa, ~20 min on 2 cores)",
     )
     parser.add_argument(
+        "--relevance-runs",
+        default="words,rrf,linear",
+        help="which rankings the quality tables compare (comma-separated)",
+    )
+    parser.add_argument(
         "--skip-embedding",
         action="store_true",
         help="no passage vectors: the index and search as with the model off",
@@ -90,7 +95,7 @@ def run(args) -> None:
         from django.test.utils import override_settings
 
         with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-            bench_relevance()
+            bench_relevance(args.relevance_runs.split(","))
         return
     started = time.perf_counter()
     call_command(
@@ -190,7 +195,7 @@ def run(args) -> None:
             from django.test.utils import override_settings
 
             with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-                bench_relevance()
+                bench_relevance(args.relevance_runs.split(","))
 
 
 def bench_hsds() -> None:
@@ -509,7 +514,7 @@ def bench_database_search(requests: int) -> None:
         )
 
 
-def bench_relevance() -> None:
+def bench_relevance(wanted: list[str]) -> None:
     """Recall@5 and MRR@10 on all integreat-qa dev questions (train + dev pages):
     same language and question language → German pages; words alone, words with
     meaning fused by RRF and by a linear blend."""
@@ -529,6 +534,8 @@ def bench_relevance() -> None:
             ("+meaning rrf", None, "rrf"),
             ("+meaning linear", None, "linear"),
         ):
+            if name.rsplit(" ", 1)[-1].lstrip("+") not in wanted:
+                continue
             queries.FUSION = fusion
             with override_settings(
                 **({"SEARCH_EMBEDDER": model} if model is not None else {})
@@ -544,7 +551,7 @@ def bench_relevance() -> None:
                 f"{run[language]['recall_at_5']:>11.2f} / {run[language]['mrr']:.2f}"
                 for run in runs.values()
             )
-            count = runs["words"][language]["questions"]
+            count = next(iter(runs.values()))[language]["questions"]
             print(f"  {language:4}{cells}   ({count} questions)")
         print(f"  ({time.perf_counter() - started:.0f} s for the questions)")
 
