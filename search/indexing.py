@@ -67,15 +67,12 @@ def _documents(
     if model is None:
         return documents, [], set()
     passages = {offer.pk: offer_passages(offer) for offer in offers}
-    digests = {digest(p.text) for found in passages.values() for p in found}
+    keys = {pk: {digest(p.text) for p in found} for pk, found in passages.items()}
+    digests = set().union(*keys.values())
     later: list[int] = []
     if not embed:
-        missing = vectors_missing(p.text for found in passages.values() for p in found)
-        later = [
-            pk
-            for pk, found in passages.items()
-            if any(digest(p.text) in missing for p in found)
-        ]
+        missing = vectors_missing(digests)
+        later = [pk for pk, found in keys.items() if found & missing]
     waiting = set(later)
     ready = [pk for pk in passages if pk not in waiting]
     texts = [p.text for pk in ready for p in passages[pk]]

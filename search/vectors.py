@@ -32,10 +32,10 @@ def _stored(model: str, digests: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
-def vectors_missing(texts: Iterable[str]) -> set[str]:
-    """Digests of ``texts`` that have no stored vector for the current model (all
-    of them without a model)."""
-    digests = {digest(text) for text in texts}
+def vectors_missing(digests: Iterable[str]) -> set[str]:
+    """Those of the texts' ``digests`` that have no stored vector for the current
+    model (all of them without a model)."""
+    digests = set(digests)
     model = embedder()
     if model is None:
         return digests

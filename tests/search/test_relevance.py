@@ -36,6 +36,20 @@ def _words_only(settings, run):
         embedder_forget()
 
 
+def _print(figures: dict, before: dict | None = None) -> None:
+    """One line per language; with ``before``: its figure → this one."""
+    for language, figure in figures.items():
+        was = before[language] if before else None
+        recall, mrr = figure["recall_at_5"], figure["mrr"]
+        print(
+            f"  {language}: Recall@5 "
+            + (f"{was['recall_at_5']:.2f} → " if was else "")
+            + f"{recall:.2f}  MRR "
+            + (f"{was['mrr']:.2f} → " if was else "")
+            + f"{mrr:.2f}"
+        )
+
+
 def test_recall_at_5_per_language(db, search_settings, corpus, capsys):
     pages, questions = corpus
 
@@ -49,11 +63,7 @@ def test_recall_at_5_per_language(db, search_settings, corpus, capsys):
             f"\nrelevance on {len(pages)} pages, "
             f"{QUESTIONS_PER_LANGUAGE} questions/language (words only)"
         )
-        for language, figure in figures.items():
-            print(
-                f"  {language}: Recall@5 {figure['recall_at_5']:.2f}  "
-                f"MRR {figure['mrr']:.2f}"
-            )
+        _print(figures)
     low = {
         lang: f["recall_at_5"]
         for lang, f in figures.items()
@@ -81,14 +91,9 @@ def test_cross_lingual_recall_at_5(db, search_settings, corpus, capsys):
     with capsys.disabled():
         print(
             f"\nquestion language → German pages ({len(sample)} pages, "
-            f"{CROSS_QUESTIONS} questions/language)"
+            f"{CROSS_QUESTIONS} questions/language; words → with meaning)"
         )
-        for language, figure in both.items():
-            print(
-                f"  {language}: Recall@5 words {words[language]['recall_at_5']:.2f}"
-                f" → with meaning {figure['recall_at_5']:.2f}  "
-                f"MRR {words[language]['mrr']:.2f} → {figure['mrr']:.2f}"
-            )
+        _print(both, words)
     low = {
         lang: f["recall_at_5"]
         for lang, f in both.items()
