@@ -597,6 +597,15 @@ HSDS_IMPORT_UPLOAD_HOURS = float(env("HSDS_IMPORT_UPLOAD_HOURS", "24"))
 # this is on.
 HSDS_PUBLISH_ASSURER_EMAIL = env_bool("HSDS_PUBLISH_ASSURER_EMAIL", False)
 
+# --- Coordination (see directory/freshness.py) ---------------------------------------
+# An offer or contact point not confirmed for this many days is stale: listed on the
+# dashboards, its agency's editors get one reminder; an offer stale for a further
+# DIRECTORY_HIDE_AFTER_DAYS leaves the public site and search until confirmed.
+DIRECTORY_STALE_AFTER_DAYS = int(env("DIRECTORY_STALE_AFTER_DAYS", "182"))
+DIRECTORY_HIDE_AFTER_DAYS = int(env("DIRECTORY_HIDE_AFTER_DAYS", "91"))
+# An editor's invitation link (set a password) stays valid this many days.
+DIRECTORY_INVITATION_DAYS = int(env("DIRECTORY_INVITATION_DAYS", "7"))
+
 # --- Admin sign-in (see accounts/) ---------------------------------------------------
 # Failed sign-ins are counted per account and per client address (django-axes):
 # after ACCOUNTS_LOGIN_FAILURE_LIMIT failures in a row either one is locked out for

@@ -32,6 +32,9 @@ COORDINATORS_GROUP = "Koordination"
 # An agency's editors' group is this prefix and the agency's slug.
 EDITORS_GROUP_PREFIX = "Redaktion "
 SITE_NAME = "Wegweiser"
+# Coverage, duplicates, stale content and activity reports; the coordinators' group
+# has it (made by migration 0007, and here for a fresh database).
+REPORTS_PERMISSION = "directory.view_coordination_reports"
 WORKFLOW_NAME = "Freigabe durch die Koordination"
 COORDINATOR_PAGE_PERMISSIONS = (
     "add_page",
@@ -99,6 +102,12 @@ def coordinators_group_ensure(*, home: Page) -> Group:
         defaults={"name": "Can import HSDS data"},
     )
     group.permissions.add(import_hsds)
+    reports, _created = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_for_model(Topic),
+        codename=REPORTS_PERMISSION.split(".", 1)[1],
+        defaults={"name": "Can see the coordination reports"},
+    )
+    group.permissions.add(reports)
     for permission in _page_permissions(COORDINATOR_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(
             group=group, page=home, permission=permission

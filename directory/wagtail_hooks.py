@@ -16,6 +16,7 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import duplicate_views, report_views  # noqa: F401  (register their hooks)
 from .finder import conflicts_involving
 from .finder_views import ResponsibilityConflictsView
 from .models import (

@@ -1,5 +1,6 @@
 """Directory models, split by kind."""
 
+from .coordination import DuplicateCandidate, DuplicateDismissal, DuplicateScan
 from .pages import (
     AgencyPage,
     ContactPerson,
@@ -18,6 +19,9 @@ __all__ = [
     "ContactPerson",
     "ContactPointPage",
     "District",
+    "DuplicateCandidate",
+    "DuplicateDismissal",
+    "DuplicateScan",
     "HomePage",
     "Language",
     "OfferPage",

@@ -181,6 +181,11 @@ class AgencyPage(DirectoryPage):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set by coordinators on the agency's "Editors" view (not in the page form, which
+    # the agency's own editors may change): its editors publish without approval.
+    trusted = models.BooleanField(
+        _("trusted: editors publish without approval"), default=False, editable=False
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -201,6 +206,11 @@ class AgencyPage(DirectoryPage):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
 
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        page.trusted = self.trusted
+        return page
+
     def route(self, request, path_components):
         # An unpublished agency hides its pages too (``visible()`` on its offers and
         # contact points), though Wagtail would serve live pages below it.
@@ -217,8 +227,35 @@ class AgencyPage(DirectoryPage):
         return context
 
 
+# Read-only in the editor: editors confirm with the "Confirm" action (one page or their
+# agency's list), which records the day and who; publishing a change confirms too.
+FRESHNESS_PANEL = MultiFieldPanel(
+    [
+        FieldRowPanel(
+            [
+                FieldPanel("assured_date", read_only=True),
+                FieldPanel("assurer_email", read_only=True),
+            ]
+        )
+    ],
+    heading=_("Last confirmed"),
+)
+# Kept from the database when a revision is published or restored: a confirmation is
+# about the page as a whole, not about one revision's text.
+FRESHNESS_FIELDS = (
+    "assured_date",
+    "assurer_email",
+    "stale_reminded_on",
+    "stale_hidden_on",
+)
+
+
 class AgencyChildPage(DirectoryPage):
-    """A page that belongs to exactly one agency: kept in a non-null foreign key."""
+    """A page that belongs to exactly one agency: kept in a non-null foreign key.
+
+    It also carries its freshness (HSDS ``assured_date``/``assurer_email``): when it
+    was last confirmed as current, and by whom; see ``querysets.freshness_cutoffs``.
+    """
 
     agency = models.ForeignKey(
         AgencyPage,
@@ -228,6 +265,14 @@ class AgencyChildPage(DirectoryPage):
         on_delete=models.RESTRICT,
         related_name="+",
         editable=False,
+    )
+    assured_date = models.DateField(_("last confirmed on"), null=True, blank=True)
+    assurer_email = models.EmailField(_("confirmed by"), blank=True)
+    stale_reminded_on = models.DateField(
+        _("reminder sent on"), null=True, blank=True, editable=False
+    )
+    stale_hidden_on = models.DateField(
+        _("hidden as stale on"), null=True, blank=True, editable=False
     )
     parent_page_types = ["directory.AgencyPage"]
     subpage_types: list[str] = []
@@ -261,6 +306,12 @@ class AgencyChildPage(DirectoryPage):
         # Always: a revision published after a move still carries the old agency.
         self.sync_agency()
         super().save(*args, **kwargs)
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        for name in FRESHNESS_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
 
 
 # --- Contact points -------------------------------------------------------------------
@@ -405,6 +456,7 @@ class ContactPointPage(AgencyChildPage):
             ],
             heading=_("Contact"),
         ),
+        FRESHNESS_PANEL,
     ]
     hours_panels = [
         MultiFieldPanel(
@@ -667,9 +719,6 @@ class OfferPage(AgencyChildPage):
         blank=True,
         related_name="offers",
     )
-    assured_date = models.DateField(_("last confirmed on"), null=True, blank=True)
-    assurer_email = models.EmailField(_("confirmed by"), blank=True)
-
     objects: ClassVar[Any] = PageManager.from_queryset(OfferPageQuerySet)()
 
     base_form_class = OfferForm
@@ -700,10 +749,7 @@ class OfferPage(AgencyChildPage):
         FieldPanel("how_to_apply"),
         FieldPanel("required_documents"),
         InlinePanel("contact_persons", label=_("Contact persons")),
-        MultiFieldPanel(
-            [FieldPanel("assured_date"), FieldPanel("assurer_email")],
-            heading=_("Last confirmed"),
-        ),
+        FRESHNESS_PANEL,
     ]
 
     class Meta:

@@ -1,0 +1,1 @@
+"""The likely-duplicates report: pairs, side by side, "not a duplicate"."""

@@ -1,0 +1,2 @@
+"""Coordinator reports (coverage, stale content and translations, activity) and the
+dashboard panels."""
