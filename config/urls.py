@@ -10,11 +10,17 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from api import views as api_views
-from directory import finder_views
+from directory import coordination_views, finder_views
 from newsletter import urls as newsletter_urls
 from search import views as search_views
 
 urlpatterns = [
+    # Before the admin, whose views all need a signed-in user: the invited have none.
+    path(
+        "admin/invitation/<str:token>/",
+        coordination_views.InvitationView.as_view(),
+        name="directory_invitation",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/search/", search_views.SearchApiView.as_view(), name="search-api"),

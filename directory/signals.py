@@ -36,6 +36,20 @@ def _links_to_other_agencies_drop(page, *, agency) -> None:
 
 
 @receiver(page_published)
+def publishing_confirms(sender, instance, revision=None, **kwargs) -> None:
+    """Publishing a change made by someone confirms the page as current (by the
+    revision's author); a page published by the system (an import) is confirmed
+    only if it never was."""
+    from .freshness import FRESHNESS_MODELS, pages_confirm
+
+    if not isinstance(instance, FRESHNESS_MODELS):
+        return
+    user = getattr(revision, "user", None)
+    if user is not None or instance.assured_date is None:
+        pages_confirm(pages=[instance], user=user)
+
+
+@receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_page_move)
 def page_state_changed(sender, **kwargs) -> None:
@@ -64,3 +78,8 @@ def directory_row_changed(sender, **kwargs) -> None:
 # (e.g. the newsletter's subscribers) without the directory importing them. Each
 # receiver returns a dict of counts.
 seed_demo_extras = Signal()
+
+# Sent (after commit) when offers enter or leave the public catalogue without a
+# publish, unpublish or move: hidden as stale, shown again on confirmation, or past
+# their end date. ``offer_ids``: their page ids. Search re-indexes them.
+offers_visibility_changed = Signal()

@@ -12,16 +12,27 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.pages.workflow import ConfirmWorkflowCancellationView
 from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.admin.widgets import Button
 from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import duplicate_views, report_views  # noqa: F401  (register their hooks)
+from . import (  # duplicate_views and report_views register their own hooks
+    coordination_views,
+    duplicate_views,  # noqa: F401
+    freshness,
+    report_views,  # noqa: F401
+    services,
+)
 from .finder import conflicts_involving
 from .finder_views import ResponsibilityConflictsView
+from .freshness import agencies_of_editor
 from .models import (
+    AgencyPage,
+    ContactPointPage,
     District,
     Language,
+    OfferPage,
     ResidenceStatus,
     Responsibility,
     TargetGroup,
@@ -215,3 +226,155 @@ def documents_not_on_a_public_page_need_a_login(document, request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
     raise PermissionDenied
+
+
+# --- Running the region: agencies' editors, freshness ---------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_coordination_urls():
+    return [
+        path(
+            "agencies/",
+            coordination_views.AgencyListView.as_view(),
+            name="directory_agencies",
+        ),
+        path(
+            "agencies/<int:pk>/editors/",
+            coordination_views.AgencyEditorsView.as_view(),
+            name="directory_agency_editors",
+        ),
+        path(
+            "freshness/",
+            coordination_views.FreshnessIndexView.as_view(),
+            name="directory_freshness",
+        ),
+        path(
+            "freshness/agency/<int:pk>/",
+            coordination_views.AgencyFreshnessView.as_view(),
+            name="directory_freshness_agency",
+        ),
+        path(
+            "freshness/confirm/<int:page_id>/",
+            coordination_views.ConfirmPageView.as_view(),
+            name="directory_freshness_confirm",
+        ),
+    ]
+
+
+class CoordinatorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return coordination_views.user_coordinates(request.user)
+
+
+class EditorMenuItem(MenuItem):
+    """For anyone who edits an agency (its editors) or runs them (coordinators)."""
+
+    def is_shown(self, request):
+        return coordination_views.user_coordinates(request.user) or (
+            agencies_of_editor(request.user).exists()
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_agencies_menu_item():
+    return CoordinatorMenuItem(
+        _("Agencies and editors"),
+        reverse("directory_agencies"),
+        name="agencies-and-editors",
+        icon_name="group",
+        order=250,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_freshness_menu_item():
+    return EditorMenuItem(
+        _("Keep entries current"),
+        reverse("directory_freshness"),
+        name="keep-current",
+        icon_name="calendar-check",
+        order=260,
+    )
+
+
+@hooks.register("after_create_page")
+def onboard_new_agency(request, page):
+    """A new agency gets its editors' group, media collection and page permissions
+    at once; the coordinator is sent to invite its editors."""
+    if not isinstance(page.specific, AgencyPage):
+        return None
+    services.agency_editors_group_ensure(agency=page.specific)
+    if coordination_views.user_coordinates(request.user):
+        messages.success(
+            request,
+            _("%(agency)s has its editors' group. Invite its editors now.")
+            % {"agency": page.title},
+            buttons=[
+                messages.button(
+                    reverse("directory_agency_editors", args=[page.pk]),
+                    _("Invite editors"),
+                )
+            ],
+        )
+    return None
+
+
+@hooks.register("register_page_header_buttons")
+def coordination_header_buttons(page, user, view_name, next_url=None):
+    specific = page.specific_deferred
+    if isinstance(specific, AgencyPage) and coordination_views.user_coordinates(user):
+        yield Button(
+            _("Editors"),
+            url=reverse("directory_agency_editors", args=[page.pk]),
+            icon_name="group",
+            priority=80,
+        )
+    if isinstance(specific, OfferPage | ContactPointPage | AgencyPage):
+        agency_id = page.pk if isinstance(specific, AgencyPage) else specific.agency_id
+        if agency_id and page.permissions_for_user(user).can_edit():
+            yield Button(
+                _("Confirm entries as current"),
+                url=reverse("directory_freshness_agency", args=[agency_id])
+                + (f"#page-{page.pk}" if agency_id != page.pk else ""),
+                icon_name="calendar-check",
+                priority=85,
+            )
+
+
+@hooks.register("register_log_actions")
+def register_coordination_log_actions(actions):
+    actions.register_action(
+        freshness.ACTION_CONFIRM, _("Confirm as current"), _("Confirmed as current")
+    )
+    actions.register_action(
+        freshness.ACTION_REMINDED,
+        _("Stale reminder"),
+        _("Editors reminded to confirm"),
+    )
+    actions.register_action(
+        freshness.ACTION_HIDDEN,
+        _("Hide as stale"),
+        _("Hidden from the public site: not confirmed in time"),
+    )
+    actions.register_action(
+        freshness.ACTION_SHOWN,
+        _("Show again"),
+        _("Shown on the public site again after confirmation"),
+    )
+    actions.register_action(
+        services.ACTION_TRUSTED,
+        _("Trust agency"),
+        _("Agency trusted: its editors publish without approval"),
+    )
+    actions.register_action(
+        services.ACTION_UNTRUSTED,
+        _("Stop trusting agency"),
+        _("Agency's changes need approval again"),
+    )
+    actions.register_action(
+        services.ACTION_INVITED, _("Invite editor"), _("Editor invited")
+    )
+    actions.register_action(
+        services.ACTION_REMOVED, _("Remove editor"), _("Editor removed")
+    )

@@ -16,6 +16,7 @@ from directory.models import (
     TargetGroup,
     Topic,
 )
+from directory.signals import offers_visibility_changed
 
 from .indexing import changes_record
 from .models import Synonym
@@ -96,3 +97,10 @@ def _queue_offers(offers) -> None:
         changes_record(list(offers))
     except Exception:
         log.exception("could not queue index changes")
+
+
+@receiver(offers_visibility_changed)
+def offers_came_or_went(sender, offer_ids, **kwargs) -> None:
+    """Hidden as stale, shown again, or past their end date: re-index them (an
+    offer no longer visible is removed from the index)."""
+    _queue_offers(OfferPage.objects.filter(pk__in=offer_ids))

@@ -813,6 +813,22 @@ class OfferPage(AgencyChildPage):
         context.update(selectors.offer_detail(offer=self))
         return context
 
+    def serve(self, request, *args, **kwargs):
+        # Ended, past its end date, or hidden as stale: not for readers, but an old
+        # link (a newsletter, a bookmark) leads to the agency and topic, not a dead
+        # end. Previews still show it to editors.
+        if not getattr(request, "is_preview", False) and not (
+            type(self).objects.visible().filter(pk=self.pk).exists()
+        ):
+            agency = AgencyPage.objects.visible().filter(pk=self.agency_id).first()
+            return render(
+                request,
+                "directory/offer_unavailable.html",
+                {"page": self, "agency": agency, "topics": list(self.topics.all())},
+                status=404,
+            )
+        return super().serve(request, *args, **kwargs)
+
 
 class ContactPerson(Orderable):
     """A named person to contact about an offer (HSDS contact)."""
