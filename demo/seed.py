@@ -23,6 +23,7 @@ from directory.models import (
 )
 from directory.services import (
     agency_editors_group_ensure,
+    agency_trust_set,
     coordinators_group_ensure,
     home_create,
 )
@@ -1013,3 +1014,6 @@ def _seed_accounts(
             password=password,
         )
         editor.groups.add(agency_editors_group_ensure(agency=agency))
+    # One trusted agency shows the other way: its editors publish without approval.
+    if "vhs" in agencies:
+        agency_trust_set(agency=agencies["vhs"], trusted=True)

@@ -9,7 +9,9 @@ content's cache generation.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -41,6 +43,26 @@ FRESHNESS_MODELS: tuple[type[OfferPage] | type[ContactPointPage], ...] = (
     OfferPage,
     ContactPointPage,
 )
+
+
+_confirm_on_publish: ContextVar[bool] = ContextVar(
+    "directory_confirm_on_publish", default=True
+)
+
+
+@contextmanager
+def publishing_keeps_confirmation() -> Iterator[None]:
+    """Within it, publishing confirms nothing by itself: an import brings its own
+    ``assured_date`` (a page without one is still confirmed as of today)."""
+    token = _confirm_on_publish.set(False)
+    try:
+        yield
+    finally:
+        _confirm_on_publish.reset(token)
+
+
+def publishing_confirms() -> bool:
+    return _confirm_on_publish.get()
 
 
 def _by_model(pages: Iterable) -> dict[Any, list[int]]:

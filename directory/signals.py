@@ -36,15 +36,15 @@ def _links_to_other_agencies_drop(page, *, agency) -> None:
 
 
 @receiver(page_published)
-def publishing_confirms(sender, instance, revision=None, **kwargs) -> None:
+def publishing_confirms_the_page(sender, instance, revision=None, **kwargs) -> None:
     """Publishing a change made by someone confirms the page as current (by the
-    revision's author); a page published by the system (an import) is confirmed
-    only if it never was."""
-    from .freshness import FRESHNESS_MODELS, pages_confirm
+    revision's author); a page published by the system or an import (which brings
+    its own dates) is confirmed only if it never was."""
+    from .freshness import FRESHNESS_MODELS, pages_confirm, publishing_confirms
 
     if not isinstance(instance, FRESHNESS_MODELS):
         return
-    user = getattr(revision, "user", None)
+    user = getattr(revision, "user", None) if publishing_confirms() else None
     if user is not None or instance.assured_date is None:
         pages_confirm(pages=[instance], user=user)
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
+from directory.freshness import publishing_keeps_confirmation
 from directory.models import AgencyPage
 
 from . import schemas
@@ -164,12 +165,14 @@ class Importer:
             *(("location", item, self._location_record) for item in bundle.locations),
             *(("service", item, self._service_record) for item in services),
         ]
-        if dry_run:
-            with transaction.atomic():
+        # The file's assured_date counts, not the day of the import.
+        with publishing_keeps_confirmation():
+            if dry_run:
+                with transaction.atomic():
+                    self._batches(records)
+                    transaction.set_rollback(True)
+            else:
                 self._batches(records)
-                transaction.set_rollback(True)
-        else:
-            self._batches(records)
         return self.report
 
     def _batches(self, records: list) -> None:

@@ -13,7 +13,6 @@ from directory.freshness import freshness_check, pages_confirm
 from directory.models import OfferPage
 from directory.services import agency_editors_group_ensure, coordinators_group_ensure
 from directory.signals import offers_visibility_changed
-from search.models import IndexChange
 from tests.accounts.conftest import _user
 from tests.factories import (
     AgencyPageFactory,
@@ -149,17 +148,24 @@ def test_hiding_is_logged_and_announced_and_confirming_shows_it_again(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_search_is_told_when_offers_come_and_go(search_settings, home):
+def test_search_drops_offers_hidden_as_stale(search_settings, home):
+    from search import engine
+    from search.indexing import drift
+
+    def extra() -> set[str]:
+        engine.client().indices.refresh(index=engine.alias_name())
+        return set(drift()["extra"])
+
     agency = AgencyPageFactory(parent=home, title="Caritas", title_de="Caritas")
-    gone = offer(agency, "Weg-Kurs", day=GONE)
-    ended = offer(agency, "Ende-Kurs", end_date=TODAY - timedelta(days=1))
-    IndexChange.objects.all().delete()
+    offer(agency, "Frisch-Kurs")
+    gone = offer(agency, "Weg-Kurs", day=GONE)  # indexed while it was fresh
+    assert extra() == {str(gone.hsds_id)}
 
     freshness_check()
 
-    queued = set(IndexChange.objects.values_list("page_id", flat=True))
-    assert {gone.pk, ended.pk} <= queued
-    assert not OfferPage.objects.visible().filter(pk=ended.pk).exists()
+    assert extra() == set()
+    pages_confirm(pages=[gone], user=None)
+    assert str(gone.hsds_id) not in set(drift()["missing"])
 
 
 def test_one_reminder_per_editor_and_agency_in_their_language(agency, home, smtp):

@@ -1,7 +1,10 @@
 """Every reader of the catalogue shows the same offers: the site's pages, the search
 index, the finder, HSDS and the newsletter, on a region with an unpublished agency
-(whose offer and contact point are still live), an ended offer and a private page.
+(whose offer and contact point are still live), an ended offer, one past its end
+date, one nobody confirmed for too long and a private page.
 """
+
+from datetime import date, timedelta
 
 import pytest
 from django.utils import translation
@@ -23,7 +26,7 @@ from tests.factories import (
 )
 
 SHOWN = {"Alpha-Kurs", "Beta-Kurs"}
-HIDDEN = {"Ende-Kurs", "Intern-Kurs", "Versteckt-Kurs"}
+HIDDEN = {"Ende-Kurs", "Intern-Kurs", "Versteckt-Kurs", "Vorbei-Kurs", "Alt-Kurs"}
 EVERY_OFFER = SHOWN | HIDDEN
 
 
@@ -51,6 +54,12 @@ def region(home, agency):
     for title in sorted(SHOWN):
         offer(agency, title, centre)
     offer(agency, "Ende-Kurs", centre, status=OfferPage.Status.ENDED)
+    # Its end date has passed; nobody confirmed it for longer than stale + grace.
+    offer(agency, "Vorbei-Kurs", centre, end_date=date.today() - timedelta(days=2))
+    forgotten = offer(agency, "Alt-Kurs", centre)
+    OfferPage.objects.filter(pk=forgotten.pk).update(
+        assured_date=date.today() - timedelta(days=400)
+    )
     private = offer(agency, "Intern-Kurs", centre)
     PageViewRestriction.objects.create(page=private, restriction_type="login")
 

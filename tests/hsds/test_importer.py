@@ -125,3 +125,19 @@ def test_pages_of_an_organization_created_in_an_earlier_batch_get_their_own_plac
     assert len(set(offers.values_list("slug", flat=True))) == 5
     agency.refresh_from_db()
     assert agency.numchild == agency.get_children().count() == 6  # and its place
+
+
+def test_an_import_keeps_the_files_confirmation_dates(home):
+    """Publishing confirms an offer as of today, but an import (also one a signed-in
+    coordinator runs) brings its own assured_date, first import and update alike."""
+    from django.contrib.auth import get_user_model
+
+    coordinator = get_user_model().objects.create_superuser("k", "k@example.org")
+    run(service_file(assured_date="2026-03-01"), user=coordinator, publish=False)
+    assert not OfferPage.objects.get().live
+
+    # Published now by a signed-in coordinator: its first publication.
+    run(service_file(assured_date="2026-04-02"), user=coordinator)
+    offer = OfferPage.objects.get()
+    assert offer.live
+    assert str(offer.assured_date) == "2026-04-02"
