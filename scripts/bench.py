@@ -189,6 +189,7 @@ def run(args) -> None:
     if not args.skip_hsds:
         bench_hsds()
     bench_database_search(args.requests)
+    bench_reports()
     if settings.SEARCH_URL:
         bench_search(client, args.search_requests)
         if not args.skip_relevance:
@@ -196,6 +197,80 @@ def run(args) -> None:
 
             with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
                 bench_relevance(args.relevance_runs.split(","))
+
+
+def bench_reports(rounds: int = 5) -> None:
+    """The coordinators' reports and dashboard at the seeded size (goal: coverage
+    and stale report under 1 s): the selectors, then the admin pages as the demo's
+    coordinator gets them (best / median of ``rounds``, queries of the last)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from directory import reports
+    from directory.models import Language
+    from directory.services import COORDINATORS_GROUP
+
+    if connection.vendor == "postgresql":
+        # What autovacuum does within a minute of a bulk load: without statistics
+        # the planner nests loops over the freshly seeded tables (3x slower here).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    arabic = Language.objects.filter(code="ar").values_list("pk", flat=True).first()
+    coordinator = (
+        get_user_model().objects.filter(groups__name=COORDINATORS_GROUP).first()
+    )
+    assert coordinator is not None, "seed_demo makes a coordinator"
+    client = Client()
+    client.force_login(coordinator)
+
+    def page(url: str):
+        def get():
+            response = client.get(url)
+            body = (
+                b"".join(response.streaming_content)
+                if response.streaming
+                else response.content
+            )
+            assert response.status_code == 200, (url, response.status_code)
+            return body
+
+        return get
+
+    work = {
+        "coverage_table()": reports.coverage_table,
+        "backlog_by_agency()": reports.backlog_by_agency,
+        "region_totals()": reports.region_totals,
+        "approval_queue()": reports.approval_queue,
+        "activity_by_agency(period=month)": lambda: reports.activity_by_agency(
+            period="month"
+        ),
+        "coverage page": page("/admin/reports/coverage/"),
+        "coverage page, Arabic": page(f"/admin/reports/coverage/?language={arabic}"),
+        "coverage XLSX": page("/admin/reports/coverage/?export=xlsx"),
+        "stale report page": page("/admin/reports/stale-content/"),
+        "stale report CSV": page("/admin/reports/stale-content/?export=csv"),
+        "activity page": page("/admin/reports/activity/"),
+        "dashboard (coordinator)": page("/admin/"),
+    }
+    print(
+        f"\n{'reports (' + str(rounds) + ' rounds)':40} {'best ms':>8} "
+        f"{'p50 ms':>8} {'queries':>8}"
+    )
+    with override_settings(ACCOUNTS_2FA_REQUIRED=False):
+        for name, run_once in work.items():
+            timings = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                run_once()
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as queries:
+                run_once()
+            print(
+                f"{name:40} {min(timings):>8.1f} {statistics.median(timings):>8.1f} "
+                f"{len(queries):>8}"
+            )
 
 
 def bench_hsds() -> None:

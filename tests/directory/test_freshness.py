@@ -106,7 +106,7 @@ def test_stale_offers_stay_until_the_grace_period_ends(agency, client):
     response = client.get(url(gone))
     assert response.status_code == 404
     page = response.content.decode()
-    assert "not shown at the moment" in page or "derzeit nicht angezeigt" in page
+    assert "Dieses Angebot wird gerade nicht angezeigt" in page
     assert url(agency) in page  # the way on, not a dead end
 
 

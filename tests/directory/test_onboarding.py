@@ -116,7 +116,7 @@ def test_invited_editor_sets_a_password_once_and_signs_in(
     assert client.get(path).status_code == 200
     mismatch = client.post(path, {"password1": "x1", "password2": "x2"})
     assert mismatch.status_code == 400
-    assert "The two passwords differ" in mismatch.content.decode()
+    assert "Die beiden Passwörter" in mismatch.content.decode()
     new_password = "ein-gutes-langes-passwort-42"
     done = client.post(path, {"password1": new_password, "password2": new_password})
     assert done.status_code == 302 and done["Location"].endswith("/admin/login/")
@@ -124,7 +124,7 @@ def test_invited_editor_sets_a_password_once_and_signs_in(
     # The link worked once.
     again = client.get(path)
     assert again.status_code == 400
-    assert "does not work any more" in again.content.decode()
+    assert "Dieser Link funktioniert nicht mehr" in again.content.decode()
     assert Client().login(username="neu@example.org", password=new_password)
     assert PageLogEntry.objects.filter(
         page=agency, action="directory.editor_invited"
