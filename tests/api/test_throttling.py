@@ -27,7 +27,7 @@ def test_the_request_over_the_limit_gets_429_with_retry_after(client, three_a_mi
     assert 1 <= int(refused["Retry-After"]) <= 60
     body = refused.json()
     assert body["errors"] == {}
-    assert f"{refused['Retry-After']} seconds" in body["error"]
+    assert f"{refused['Retry-After']} Sekunden" in body["error"]  # German by default
     assert refused["Content-Type"].startswith("application/json")
 
 

@@ -195,7 +195,7 @@ def test_organizations_nest_at_most_the_cap_and_say_how_to_page(
     assert response.status_code == 400
     body = response.json()
     assert body["parameter"] == "full"
-    assert f"{10 * BASE} services" in body["error"]
+    assert f"{10 * BASE} Angebote" in body["error"]  # German: the default language
     assert "per_page" in body["error"] and "organization_id" in body["error"]
     assert max(rows) <= 2  # one agency (and its count)
 
