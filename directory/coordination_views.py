@@ -12,16 +12,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from .freshness import agencies_of_editor, agency_pages_to_confirm, pages_confirm
 from .models import AgencyPage, ContactPointPage, OfferPage
+from .permissions import user_coordinates
 from .querysets import freshness_cutoffs
 from .services import (
-    REPORTS_PERMISSION,
     InvitationInvalid,
     agency_editors,
     agency_trust_set,
@@ -30,11 +30,6 @@ from .services import (
     invitation_pending,
     invitation_user,
 )
-
-
-def user_coordinates(user) -> bool:
-    """Coordinators (and superusers) run agencies' editors and see the reports."""
-    return user.is_active and (user.is_superuser or user.has_perm(REPORTS_PERMISSION))
 
 
 class InviteForm(forms.Form):
@@ -69,15 +64,13 @@ class AgencyListView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from django.db.models import Count, Q
+        from django.db.models import Count
 
-        cutoffs = freshness_cutoffs()
-        stale = Q(assured_date__lt=cutoffs.stale_before) | Q(assured_date__isnull=True)
         counts: dict[int, int] = {}
         for model in (OfferPage, ContactPointPage):
             for row in (
                 model.objects.live()
-                .filter(stale)
+                .stale()
                 .order_by()
                 .values("agency_id")
                 .annotate(n=Count("pk"))
@@ -211,7 +204,7 @@ def _back(request, fallback: str) -> str:
     return fallback
 
 
-class ConfirmPageView(WagtailAdminTemplateMixin, TemplateView):
+class ConfirmPageView(View):
     """POST: confirm one offer or contact point as current (one click)."""
 
     http_method_names = ["post"]

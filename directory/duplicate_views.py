@@ -37,16 +37,11 @@ from .duplicates import (
 )
 from .models import AgencyPage, DuplicateCandidate, OfferPage, Topic
 from .models.base import reading_order
-from .services import REPORTS_PERMISSION
+from .permissions import user_coordinates
 
 logger = logging.getLogger(__name__)
 REPORT_URL = "directory_duplicates"
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
-
-
-def reports_may_see(user) -> bool:
-    """Coordinators (``REPORTS_PERMISSION``) and superusers."""
-    return bool(user.is_active and user.has_perm(REPORTS_PERMISSION))
 
 
 class ReportsOnly:
@@ -55,7 +50,7 @@ class ReportsOnly:
     here, Wagtail sends them to the login first."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not reports_may_see(request.user):
+        if not user_coordinates(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
@@ -459,7 +454,7 @@ class DuplicatePairView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
 
 class DuplicatesMenuItem(MenuItem):
     def is_shown(self, request):
-        return reports_may_see(request.user)
+        return user_coordinates(request.user)
 
 
 @hooks.register("register_admin_urls")

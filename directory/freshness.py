@@ -30,7 +30,7 @@ from operations.caching import public_content_changed_in_transaction
 
 from .models import AgencyPage, ContactPointPage, OfferPage
 from .querysets import freshness_cutoffs
-from .services import EDITORS_GROUP_PREFIX, agency_editors_group
+from .services import EDITORS_GROUP_PREFIX, admin_language, agency_editors_group
 from .signals import offers_visibility_changed
 
 logger = logging.getLogger(__name__)
@@ -193,13 +193,6 @@ def _editors(agency: AgencyPage) -> list:
     )
 
 
-def _language(user) -> str:
-    profile = getattr(user, "wagtail_userprofile", None)
-    permitted = dict(settings.WAGTAILADMIN_PERMITTED_LANGUAGES)
-    language = getattr(profile, "preferred_language", "") or ""
-    return language if language in permitted else settings.LANGUAGE_CODE
-
-
 def reminders_send(*, today: date | None = None) -> dict[str, int]:
     """Remind each agency's editors, once per stale episode, of its stale offers
     and contact points: one email per editor and agency listing them, in the
@@ -264,7 +257,7 @@ def _reminder_mail(reminder: Reminder, *, connection) -> int:
     review = base + reverse("directory_freshness_agency", args=[reminder.agency.pk])
     messages = []
     for user in reminder.recipients:
-        with translation.override(_language(user)):
+        with translation.override(admin_language(user)):
             context = {
                 "user": user,
                 "agency": reminder.agency,

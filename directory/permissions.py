@@ -7,6 +7,14 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, ReferenceIndex
 from wagtail.permissions import policy_registry
 
+REPORTS_PERMISSION = "directory.view_coordination_reports"
+
+
+def user_coordinates(user) -> bool:
+    """Coordinators (``REPORTS_PERMISSION``: the coordinators' group) and
+    superusers: they run agencies' editors and see the coordination reports."""
+    return bool(user.is_active and user.has_perm(REPORTS_PERMISSION))
+
 
 def pages_for_user(user):
     """The pages a user may act on, and their ancestors (to find them in a tree):

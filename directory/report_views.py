@@ -26,12 +26,7 @@ from . import reports
 from .freshness import agencies_of_editor
 from .models import AgencyPage, Language, TargetGroup, Topic
 from .models.base import other_languages
-from .services import REPORTS_PERMISSION
-
-
-def may_see_reports(user) -> bool:
-    """Coordinators (``REPORTS_PERMISSION``) and superusers."""
-    return user.is_active and user.has_perm(REPORTS_PERMISSION)
+from .permissions import user_coordinates
 
 
 def _language_choices() -> list[tuple[str, Any]]:
@@ -40,7 +35,7 @@ def _language_choices() -> list[tuple[str, Any]]:
 
 
 class CoordinationReportView(ReportView):
-    """A report for those who ``may_see_reports``; anyone else in the admin gets
+    """A report for those who ``user_coordinates``; anyone else in the admin gets
     Wagtail's "permission denied" (back to the dashboard with a message), before
     any query runs. Rows are built by ``directory.reports``; exports write
     ``row_dict`` for each row.
@@ -49,7 +44,7 @@ class CoordinationReportView(ReportView):
     paginate_by: int | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        if not may_see_reports(request.user):
+        if not user_coordinates(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -369,7 +364,7 @@ class ActivityReportView(CoordinationReportView):
 
 class CoordinationReportMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_see_reports(request.user)
+        return user_coordinates(request.user)
 
 
 REPORTS = (
@@ -488,7 +483,7 @@ class AgencyEditorPanel(Component):
 def add_coordination_panels(request, panels):
     """Coordinators see the region's panel; members of an agency's editors' group
     their agency's (both for someone who is both)."""
-    if may_see_reports(request.user):
+    if user_coordinates(request.user):
         panels.append(CoordinationPanel())
     agencies = list(agencies_of_editor(request.user))
     if agencies:

@@ -39,7 +39,7 @@ from .models import (
     TargetGroup,
     Topic,
 )
-from .models.base import _digest, other_languages, translated_field_names
+from .models.base import other_languages, text_digest, translated_field_names
 
 # The offers the public search finds with ``format=online``: the coverage report's
 # "online" column counts the same ones, so its count and its link agree.
@@ -278,7 +278,7 @@ def _outdated_languages(
         state = row[len(extra)] or {}
         if not state:
             continue
-        source = _digest([str(value or "") for value in row[len(extra) + 1 :]])
+        source = text_digest([str(value or "") for value in row[len(extra) + 1 :]])
         outdated = [
             code
             for code in languages

@@ -40,6 +40,7 @@ from .models import (
     TargetGroup,
     Topic,
 )
+from .permissions import REPORTS_PERMISSION
 
 COORDINATORS_GROUP = "Koordination"
 ACTION_TRUSTED = "directory.agency_trusted"
@@ -49,7 +50,6 @@ EDITORS_GROUP_PREFIX = "Redaktion "
 SITE_NAME = "Wegweiser"
 # Coverage, duplicates, stale content and activity reports; the coordinators' group
 # has it (made by migration 0007, and here for a fresh database).
-REPORTS_PERMISSION = "directory.view_coordination_reports"
 WORKFLOW_NAME = "Freigabe durch die Koordination"
 COORDINATOR_PAGE_PERMISSIONS = (
     "add_page",
@@ -348,6 +348,14 @@ def editor_invite(
     return user
 
 
+def admin_language(user) -> str:
+    """The language ``user`` reads the admin in (mails to them too): their
+    preference if the admin offers it, else German."""
+    language = UserProfile.get_for_user(user).preferred_language
+    permitted = dict(settings.WAGTAILADMIN_PERMITTED_LANGUAGES)
+    return language if language in permitted else settings.LANGUAGE_CODE
+
+
 def invitation_pending(*, user) -> bool:
     """True while the user has never set a password."""
     return not user.has_usable_password()
@@ -361,12 +369,7 @@ def _invitation_mail(*, agency: AgencyPage, user, invited_by) -> None:
         if pending
         else base + reverse("wagtailadmin_home")
     )
-    profile = UserProfile.get_for_user(user)
-    permitted = dict(settings.WAGTAILADMIN_PERMITTED_LANGUAGES)
-    language = profile.preferred_language
-    with translation.override(
-        language if language in permitted else settings.LANGUAGE_CODE
-    ):
+    with translation.override(admin_language(user)):
         context = {
             "agency": agency,
             "user": user,

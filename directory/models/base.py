@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 
 
-def _digest(values: list[str]) -> str:
+def text_digest(values: list[str]) -> str:
+    """A short change marker of ``values`` (what a translation was made from)."""
     return hashlib.sha1(  # noqa: S324 - a change marker, not security
         "\x1f".join(values).encode("utf-8")
     ).hexdigest()[:16]
@@ -77,14 +78,14 @@ class TranslationStateMixin(models.Model):
         ]
 
     def update_translation_state(self) -> None:
-        source = _digest(self._values(settings.LANGUAGE_CODE))
+        source = text_digest(self._values(settings.LANGUAGE_CODE))
         state = dict(self.translation_state or {})
         for language in other_languages():
             values = self._values(language)
             if not any(values):
                 state.pop(language, None)
                 continue
-            own = _digest(values)
+            own = text_digest(values)
             previous = state.get(language)
             if previous is None or previous.get("own") != own:
                 state[language] = {"own": own, "source": source}
@@ -97,7 +98,7 @@ class TranslationStateMixin(models.Model):
         record = (self.translation_state or {}).get(language)
         if record is None:
             return "missing"
-        if record.get("source") != _digest(self._values(settings.LANGUAGE_CODE)):
+        if record.get("source") != text_digest(self._values(settings.LANGUAGE_CODE)):
             return "outdated"
         return "current"
 

@@ -19,7 +19,10 @@ from tests.factories import (
     ContactPointPageFactory,
     published_offer,
 )
-from tests.newsletter.smtp import SmtpSink
+from tests.newsletter import conftest as newsletter_fixtures
+
+# A real local SMTP server (aiosmtpd), as the newsletter tests use it.
+smtp = newsletter_fixtures.smtp
 
 TODAY = timezone.localdate()
 STALE = TODAY - timedelta(days=200)  # past the 182 days, not yet hidden
@@ -32,17 +35,6 @@ def _periods(settings):
     settings.DIRECTORY_HIDE_AFTER_DAYS = 91
     settings.ACCOUNTS_2FA_REQUIRED = False
     settings.WAGTAILADMIN_BASE_URL = "http://testserver"
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield sink
-    sink.stop()
 
 
 def confirmed_on(page, day):
