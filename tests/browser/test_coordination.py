@@ -13,10 +13,12 @@ from directory.services import agency_editors_group_ensure, coordinators_group_e
 from tests.accounts.conftest import PASSWORD, _user
 from tests.browser.conftest import run_axe, screenshot
 from tests.factories import ContactPointPageFactory, published_offer
-from tests.newsletter.smtp import SmtpSink
+from tests.newsletter import conftest as newsletter_fixtures
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
+# A real local SMTP server (aiosmtpd), as the newsletter tests use it.
+smtp = newsletter_fixtures.smtp
 
 
 @pytest.fixture
@@ -30,17 +32,6 @@ def region(transactional_db, live_server, settings):
     coordinator.wagtail_userprofile.preferred_language = "de"
     coordinator.wagtail_userprofile.save()
     return {"home": home, "coordinator": coordinator}
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = SmtpSink().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield sink
-    sink.stop()
 
 
 def _wait_for(condition, what: str, seconds: float = 20):
