@@ -27,8 +27,6 @@ from wagtail.models import (
     get_default_page_content_type,
 )
 
-from search.queries import FORMATS_MATCHING
-
 from . import freshness
 from .models import (
     AgencyPage,
@@ -43,7 +41,7 @@ from .models.base import other_languages, text_digest, translated_field_names
 
 # The offers the public search finds with ``format=online``: the coverage report's
 # "online" column counts the same ones, so its count and its link agree.
-ONLINE_FORMATS = tuple(FORMATS_MATCHING[OfferPage.Format.ONLINE])
+ONLINE_FORMATS = OfferPage.FORMATS_MATCHING[OfferPage.Format.ONLINE]
 ONLINE_COLUMN = "online"
 
 

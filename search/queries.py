@@ -40,11 +40,6 @@ FACET_FIELDS = {
     "format": "format",
     "wheelchair": "wheelchair",
 }
-FORMATS_MATCHING = {
-    "in_person": ["in_person", "hybrid"],
-    "online": ["online", "hybrid"],
-    "hybrid": ["hybrid"],
-}
 # Matching by meaning (search/embedding.py): the offers whose passages lie nearest to
 # the query, in any language, join the offers whose words match, and the two rankings
 # are fused. Figures measured on integreat-qa train + dev (README "Search quality").
@@ -238,7 +233,9 @@ def _facet_filters(request: SearchRequest) -> dict[str, dict]:
     if request.free is not None:
         filters["free"] = {"term": {"is_free": request.free}}
     if request.format:
-        filters["format"] = {"terms": {"format": FORMATS_MATCHING[request.format]}}
+        filters["format"] = {
+            "terms": {"format": list(OfferPage.FORMATS_MATCHING[request.format])}
+        }
     if request.wheelchair:
         filters["wheelchair"] = {"term": {"wheelchair": True}}
     return filters
@@ -639,7 +636,7 @@ def database_search(request: SearchRequest) -> SearchResponse:
     if request.free is not None:
         offers = offers.filter(is_free=request.free)
     if request.format:
-        offers = offers.filter(format__in=FORMATS_MATCHING[request.format])
+        offers = offers.filter(format__in=OfferPage.FORMATS_MATCHING[request.format])
     if request.wheelchair:
         offers = offers.filter(pk__in=_offer_ids(Q(contact_points__wheelchair="yes")))
     # One search, not two (a count and a page): the ids of all matches in order,

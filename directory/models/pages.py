@@ -668,6 +668,14 @@ class OfferPage(AgencyChildPage):
         ONLINE = "online", _("Online")
         HYBRID = "hybrid", _("In person and online")
 
+    # A reader asking for one format also gets the hybrid offers, which are both:
+    # the search's format filter and the coverage report's "online" column agree.
+    FORMATS_MATCHING = {
+        "in_person": ("in_person", "hybrid"),
+        "online": ("online", "hybrid"),
+        "hybrid": ("hybrid",),
+    }
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         TEMPORARILY_CLOSED = "temporarily_closed", _("Temporarily closed")
