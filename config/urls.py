@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/hsds/", include("hsds.urls")),
     path("api/finder/", finder_views.FinderApiView.as_view(), name="finder-api"),
     *newsletter_urls.plain,
+    path("", include("directory.seo_urls")),
 ]
 
 if settings.SERVE_MEDIA:
@@ -57,5 +58,6 @@ urlpatterns += i18n_patterns(
     path("search/", search_views.search_page, name="search"),
     path("who-is-responsible/", finder_views.finder_page, name="finder"),
     *newsletter_urls.public,
+    path("", include("directory.public_urls")),
     path("", include(wagtail_urls)),
 )
