@@ -42,13 +42,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Продовження дозволу на проживання",
         },
         "summary": {
-            "de": "Antrag auf Verlängerung Ihrer Aufenthaltserlaubnis – bitte spätestens acht Wochen vor Ablauf stellen.",
+            "de": "Antrag auf Verlängerung deiner Aufenthaltserlaubnis – bitte spätestens acht Wochen vor Ablauf stellen.",
             "en": "Apply to extend your residence permit – please apply at least eight weeks before it expires.",
             "ar": "طلب تمديد تصريح إقامتك – يرجى تقديمه قبل انتهاء صلاحيته بثمانية أسابيع على الأقل.",
             "uk": "Заява на продовження дозволу на проживання – подайте її щонайменше за вісім тижнів до закінчення строку.",
         },
         "description": {
-            "de": "Die Ausländerbehörde prüft Ihren Antrag und verlängert die Aufenthaltserlaubnis, wenn die Voraussetzungen weiter erfüllt sind. Für die Vorsprache brauchen Sie einen Termin. Die neue Karte (eAT) ist nach etwa vier bis sechs Wochen abholbereit.",
+            "de": "Die Ausländerbehörde prüft deinen Antrag und verlängert die Aufenthaltserlaubnis, wenn die Voraussetzungen weiter erfüllt sind. Für die Vorsprache brauchst du einen Termin. Die neue Karte (eAT) ist nach etwa vier bis sechs Wochen abholbereit.",
             "en": "The immigration office checks your application and extends your residence permit if you still meet the requirements. You need an appointment for your visit. The new card (eAT) is ready for pick-up after about four to six weeks.",
             "ar": "تفحص دائرة الأجانب طلبك وتمدد تصريح الإقامة إذا كانت الشروط لا تزال متوفرة. تحتاج إلى موعد مسبق للمراجعة. تكون البطاقة الجديدة (eAT) جاهزة للاستلام بعد أربعة إلى ستة أسابيع تقريباً.",
             "uk": "Відомство у справах іноземців перевіряє вашу заяву і продовжує дозвіл на проживання, якщо умови й далі виконуються. Для візиту потрібен запис на прийом. Нову картку (eAT) можна забрати приблизно через чотири–шість тижнів.",
@@ -66,7 +66,7 @@ OFFERS: list[dict[str, Any]] = [
         },
         "format": "in_person",
         "how_to_apply": {
-            "de": "Termin online über das Bürgerportal des Landratsamts oder telefonisch vereinbaren. Das Antragsformular finden Sie auf der Website.",
+            "de": "Termin online über das Bürgerportal des Landratsamts oder telefonisch vereinbaren. Das Antragsformular findest du auf der Website.",
             "en": "Book an appointment online via the district office's citizen portal or by phone. The application form is on the website.",
             "ar": "احجز موعداً عبر بوابة المواطنين الإلكترونية لمكتب المقاطعة أو بالهاتف. تجد استمارة الطلب على الموقع الإلكتروني.",
             "uk": "Запишіться на прийом онлайн через портал громадян ландратсамту або телефоном. Бланк заяви є на вебсайті.",
@@ -93,13 +93,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Оформлення тимчасового посвідчення (Fiktionsbescheinigung)",
         },
         "summary": {
-            "de": "Wenn über Ihren Antrag noch nicht entschieden ist, bestätigt die Fiktionsbescheinigung, dass Ihr Aufenthalt weiter erlaubt ist.",
+            "de": "Wenn über deinen Antrag noch nicht entschieden ist, bestätigt die Fiktionsbescheinigung, dass dein Aufenthalt weiter erlaubt ist.",
             "en": "If no decision has been made on your application yet, this certificate confirms that your stay remains legal.",
             "ar": "إذا لم يُتخذ قرار بشأن طلبك بعد، تؤكد هذه الشهادة أن إقامتك لا تزال قانونية.",
             "uk": "Якщо рішення щодо вашої заяви ще не ухвалено, це посвідчення підтверджує, що ваше перебування залишається законним.",
         },
         "description": {
-            "de": "Die Fiktionsbescheinigung ist ein Papierdokument, das Sie bis zur Entscheidung über Ihren Antrag schützt. Sie können damit weiter arbeiten, wenn Ihr bisheriger Titel das erlaubt hat. Sie wird meist für drei bis sechs Monate ausgestellt.",
+            "de": "Die Fiktionsbescheinigung ist ein Papierdokument, das dich bis zur Entscheidung über deinen Antrag schützt. Du kannst damit weiter arbeiten, wenn dein bisheriger Titel das erlaubt hat. Sie wird meist für drei bis sechs Monate ausgestellt.",
             "en": "The certificate is a paper document that protects you until your application is decided. You may keep working if your previous permit allowed it. It is usually issued for three to six months.",
             "ar": "هذه الشهادة وثيقة ورقية تحميك إلى حين البت في طلبك. يمكنك الاستمرار في العمل إذا كانت إقامتك السابقة تسمح بذلك. تُصدر عادةً لمدة ثلاثة إلى ستة أشهر.",
             "uk": "Це паперовий документ, який захищає вас до ухвалення рішення щодо заяви. Ви можете й далі працювати, якщо ваш попередній дозвіл це дозволяв. Зазвичай його видають на три–шість місяців.",
@@ -117,7 +117,7 @@ OFFERS: list[dict[str, Any]] = [
         },
         "format": "in_person",
         "how_to_apply": {
-            "de": "Stellen Sie rechtzeitig vor Ablauf Ihres Titels den Verlängerungsantrag. Die Bescheinigung erhalten Sie beim vereinbarten Termin.",
+            "de": "Stell rechtzeitig vor Ablauf deines Titels den Verlängerungsantrag. Die Bescheinigung erhältst du beim vereinbarten Termin.",
             "en": "Submit your extension application before your permit expires. You receive the certificate at your appointment.",
             "ar": "قدّم طلب التمديد قبل انتهاء صلاحية إقامتك. تحصل على الشهادة في الموعد المحدد.",
             "uk": "Подайте заяву на продовження до закінчення строку дії документа. Посвідчення ви отримаєте під час призначеного прийому.",
@@ -150,7 +150,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Видача та продовження тимчасового захисту за § 24 Закону про перебування для людей з України.",
         },
         "description": {
-            "de": "Sie erhalten eine Aufenthaltserlaubnis, mit der Sie arbeiten, eine Ausbildung machen und Bürgergeld beantragen können. Eine eigene Sprechstunde mit ukrainisch- und russischsprachigen Mitarbeitenden findet dienstags statt. Die Verlängerung erfolgt meist ohne persönliche Vorsprache.",
+            "de": "Du erhältst eine Aufenthaltserlaubnis, mit der du arbeiten, eine Ausbildung machen und Bürgergeld beantragen kannst. Eine eigene Sprechstunde mit ukrainisch- und russischsprachigen Mitarbeitenden findet dienstags statt. Die Verlängerung erfolgt meist ohne persönliche Vorsprache.",
             "en": "You receive a residence permit that allows you to work, do vocational training and apply for Bürgergeld. A special consultation hour with Ukrainian- and Russian-speaking staff takes place on Tuesdays. Extensions usually do not require a personal visit.",
             "ar": "تحصل على تصريح إقامة يسمح لك بالعمل والتدريب المهني وطلب إعانة المواطن (Bürgergeld). تُعقد ساعة استشارة خاصة كل يوم ثلاثاء مع موظفين يتحدثون الأوكرانية والروسية. يتم التمديد عادةً دون الحاجة إلى الحضور شخصياً.",
             "uk": "Ви отримуєте дозвіл на проживання, з яким можна працювати, навчатися професії та подавати заяву на Bürgergeld. Щовівторка працює окремий прийом з українсько- та російськомовними працівниками. Продовження зазвичай відбувається без особистого візиту.",
@@ -163,7 +163,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Füllen Sie das Antragsformular in Deutsch oder Ukrainisch aus und senden Sie es per E-Mail oder Post. Sie erhalten dann einen Termin für Fingerabdrücke und Foto.",
+            "de": "Füll das Antragsformular in Deutsch oder Ukrainisch aus und sende es per E-Mail oder Post. Du erhältst dann einen Termin für Fingerabdrücke und Foto.",
             "en": "Fill in the application form in German or Ukrainian and send it by email or post. You will then get an appointment for fingerprints and a photo.",
             "ar": "املأ استمارة الطلب بالألمانية أو الأوكرانية وأرسلها بالبريد الإلكتروني أو بالبريد العادي. ستحصل بعد ذلك على موعد لأخذ البصمات والصورة.",
             "uk": "Заповніть бланк заяви німецькою або українською мовою та надішліть його електронною поштою або звичайною поштою. Після цього вам призначать прийом для відбитків пальців і фото.",
@@ -206,7 +206,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Заява на набуття німецького громадянства – онлайн або на папері.",
         },
         "description": {
-            "de": "In der Regel können Sie nach fünf Jahren rechtmäßigem Aufenthalt eingebürgert werden, wenn Sie Deutsch auf B1-Niveau sprechen und Ihren Lebensunterhalt selbst sichern. Die Einbürgerungsstelle prüft Ihre Unterlagen und lädt Sie zu einem Gespräch ein. Das Verfahren dauert oft mehrere Monate.",
+            "de": "In der Regel kannst du nach fünf Jahren rechtmäßigem Aufenthalt eingebürgert werden, wenn du Deutsch auf B1-Niveau sprichst und deinen Lebensunterhalt selbst sicherst. Die Einbürgerungsstelle prüft deine Unterlagen und lädt dich zu einem Gespräch ein. Das Verfahren dauert oft mehrere Monate.",
             "en": "As a rule, you can become a citizen after five years of legal residence if you speak German at B1 level and support yourself. The naturalisation office checks your documents and invites you to an interview. The process often takes several months.",
             "ar": "يمكنك عادةً الحصول على الجنسية بعد خمس سنوات من الإقامة القانونية إذا كنت تتحدث الألمانية بمستوى B1 وتعيل نفسك بنفسك. يفحص قسم التجنيس مستنداتك ويدعوك إلى مقابلة. غالباً ما تستغرق الإجراءات عدة أشهر.",
             "uk": "Як правило, громадянство можна отримати після п’яти років законного перебування, якщо ви володієте німецькою на рівні B1 і самі себе забезпечуєте. Відділ натуралізації перевіряє документи й запрошує вас на співбесіду. Процедура часто триває кілька місяців.",
@@ -228,7 +228,7 @@ OFFERS: list[dict[str, Any]] = [
         },
         "format": "hybrid",
         "how_to_apply": {
-            "de": "Stellen Sie den Antrag online über das Einbürgerungsportal oder holen Sie die Formulare im Landratsamt ab. Eine vorherige Beratung beim Integrationsbüro wird empfohlen.",
+            "de": "Stell den Antrag online über das Einbürgerungsportal oder hol die Formulare im Landratsamt ab. Eine vorherige Beratung beim Integrationsbüro wird empfohlen.",
             "en": "Apply online via the naturalisation portal or collect the forms at the district office. We recommend getting advice at the Integration Office first.",
             "ar": "قدّم الطلب إلكترونياً عبر بوابة التجنيس أو استلم الاستمارات من مكتب المقاطعة. ننصح بالحصول على استشارة مسبقة في مكتب الاندماج.",
             "uk": "Подайте заяву онлайн через портал натуралізації або візьміть бланки в ландратсамті. Радимо спершу проконсультуватися в Бюро інтеграції.",
@@ -265,13 +265,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Возз’єднання сім’ї: попередня згода",
         },
         "summary": {
-            "de": "Die Ausländerbehörde prüft vorab, ob Ihre Familie nach Deutschland nachziehen darf, und beschleunigt so das Visumverfahren.",
+            "de": "Die Ausländerbehörde prüft vorab, ob deine Familie nach Deutschland nachziehen darf, und beschleunigt so das Visumverfahren.",
             "en": "The immigration office checks in advance whether your family may join you in Germany, which speeds up the visa process.",
             "ar": "تفحص دائرة الأجانب مسبقاً ما إذا كان يحق لعائلتك اللحاق بك إلى ألمانيا، مما يسرّع إجراءات التأشيرة.",
             "uk": "Відомство у справах іноземців заздалегідь перевіряє, чи може ваша сім’я приїхати до вас у Німеччину, і так пришвидшує візову процедуру.",
         },
         "description": {
-            "de": "Ehepartner und minderjährige Kinder können unter bestimmten Bedingungen nachziehen, zum Beispiel bei ausreichendem Wohnraum und Einkommen. Die Behörde prüft Ihre Unterlagen und teilt das Ergebnis der deutschen Botschaft mit. Die Bearbeitung dauert etwa vier bis acht Wochen.",
+            "de": "Ehepartner und minderjährige Kinder können unter bestimmten Bedingungen nachziehen, zum Beispiel bei ausreichendem Wohnraum und Einkommen. Die Behörde prüft deine Unterlagen und teilt das Ergebnis der deutschen Botschaft mit. Die Bearbeitung dauert etwa vier bis acht Wochen.",
             "en": "Spouses and minor children can join you under certain conditions, for example if you have enough living space and income. The office checks your documents and informs the German embassy of the result. Processing takes about four to eight weeks.",
             "ar": "يمكن للزوج أو الزوجة والأطفال القاصرين اللحاق بك وفق شروط معينة، مثل توفر مسكن ودخل كافيين. تفحص الدائرة مستنداتك وتبلغ السفارة الألمانية بالنتيجة. تستغرق المعالجة من أربعة إلى ثمانية أسابيع تقريباً.",
             "uk": "Подружжя та неповнолітні діти можуть приїхати за певних умов, наприклад, якщо є достатньо житла й доходу. Відомство перевіряє документи та повідомляє результат посольству Німеччини. Розгляд триває приблизно чотири–вісім тижнів.",
@@ -289,7 +289,7 @@ OFFERS: list[dict[str, Any]] = [
         },
         "format": "in_person",
         "how_to_apply": {
-            "de": "Senden Sie den Antrag auf Vorabzustimmung mit Kopien aller Unterlagen per Post oder E-Mail. Bei Fragen hilft die Migrationsberatung.",
+            "de": "Sende den Antrag auf Vorabzustimmung mit Kopien aller Unterlagen per Post oder E-Mail. Bei Fragen hilft die Migrationsberatung.",
             "en": "Send the application for advance approval with copies of all documents by post or email. The migration counselling services can help with questions.",
             "ar": "أرسل طلب الموافقة المسبقة مع نسخ من جميع المستندات بالبريد أو بالبريد الإلكتروني. يمكن لخدمات استشارة الهجرة مساعدتك في أي استفسار.",
             "uk": "Надішліть заяву на попередню згоду разом із копіями всіх документів поштою або електронною поштою. З питаннями допоможе міграційна консультація.",
@@ -316,13 +316,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Дозвіл на роботу для шукачів притулку та осіб із толеруванням (Duldung)",
         },
         "summary": {
-            "de": "Sie haben ein Jobangebot oder einen Ausbildungsplatz? Hier beantragen Sie die nötige Erlaubnis zur Beschäftigung.",
+            "de": "Du hast ein Jobangebot oder einen Ausbildungsplatz? Hier beantragst du die nötige Erlaubnis zur Beschäftigung.",
             "en": "Do you have a job offer or a training place? Apply here for the work permission you need.",
             "ar": "هل لديك عرض عمل أو مقعد تدريب مهني؟ هنا تقدّم طلب إذن العمل اللازم.",
             "uk": "Маєте пропозицію роботи або місце для навчання професії? Тут ви подаєте заяву на потрібний дозвіл.",
         },
         "description": {
-            "de": "Mit Aufenthaltsgestattung oder Duldung brauchen Sie für jede Arbeit eine Erlaubnis der Ausländerbehörde. Oft muss auch die Agentur für Arbeit zustimmen. Die Entscheidung dauert meist zwei bis vier Wochen.",
+            "de": "Mit Aufenthaltsgestattung oder Duldung brauchst du für jede Arbeit eine Erlaubnis der Ausländerbehörde. Oft muss auch die Agentur für Arbeit zustimmen. Die Entscheidung dauert meist zwei bis vier Wochen.",
             "en": "With an Aufenthaltsgestattung or Duldung you need permission from the immigration office for any job. Often the employment agency must also agree. A decision usually takes two to four weeks.",
             "ar": "إذا كانت لديك إقامة مؤقتة لطالبي اللجوء (Aufenthaltsgestattung) أو إقامة تسامح (Duldung)، فأنت بحاجة إلى إذن من دائرة الأجانب لأي عمل. وغالباً ما يجب أن توافق وكالة العمل أيضاً. يستغرق القرار عادةً من أسبوعين إلى أربعة أسابيع.",
             "uk": "Маючи Aufenthaltsgestattung або Duldung, ви потребуєте дозволу відомства у справах іноземців для будь-якої роботи. Часто також потрібна згода Агентури з праці. Рішення зазвичай ухвалюють за два–чотири тижні.",
@@ -335,7 +335,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Reichen Sie das Formular „Stellenbeschreibung“, vom Arbeitgeber ausgefüllt, zusammen mit Ihrem Antrag ein. Das geht auch per E-Mail.",
+            "de": "Reich das Formular „Stellenbeschreibung“, vom Arbeitgeber ausgefüllt, zusammen mit deinem Antrag ein. Das geht auch per E-Mail.",
             "en": "Submit the “job description” form, completed by your employer, together with your application. You can also do this by email.",
             "ar": "قدّم استمارة „وصف الوظيفة“ التي يملؤها صاحب العمل مع طلبك. يمكنك القيام بذلك أيضاً عبر البريد الإلكتروني.",
             "uk": "Подайте разом із заявою бланк «Опис робочого місця», заповнений роботодавцем. Це можна зробити й електронною поштою.",
@@ -362,13 +362,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Зміна або скасування обов’язку проживання (Wohnsitzauflage)",
         },
         "summary": {
-            "de": "Sie möchten in einen anderen Ort umziehen, etwa wegen Arbeit, Ausbildung oder Familie? Hier stellen Sie den Antrag.",
+            "de": "Du möchtest in einen anderen Ort umziehen, etwa wegen Arbeit, Ausbildung oder Familie? Hier stellst du den Antrag.",
             "en": "Would you like to move to another place, for example for work, training or family? This is where you apply.",
             "ar": "هل ترغب في الانتقال إلى مكان آخر، مثلاً بسبب العمل أو التدريب المهني أو العائلة؟ هنا تقدّم الطلب.",
             "uk": "Хочете переїхати в інше місце, наприклад через роботу, навчання або сім’ю? Тут ви подаєте заяву.",
         },
         "description": {
-            "de": "Viele Geflüchtete müssen in einem bestimmten Ort wohnen. Die Auflage kann aufgehoben werden, wenn Sie dort eine Arbeit mit ausreichendem Einkommen, eine Ausbildung oder enge Familienangehörige haben. Die Behörde des neuen Wohnorts muss meist zustimmen.",
+            "de": "Viele Geflüchtete müssen in einem bestimmten Ort wohnen. Die Auflage kann aufgehoben werden, wenn du dort eine Arbeit mit ausreichendem Einkommen, eine Ausbildung oder enge Familienangehörige hast. Die Behörde des neuen Wohnorts muss meist zustimmen.",
             "en": "Many refugees have to live in a certain place. This obligation can be lifted if you have a job with sufficient income, a training place or close family members elsewhere. The authority at the new place of residence usually has to agree.",
             "ar": "يُلزم كثير من اللاجئين بالسكن في مكان محدد. يمكن إلغاء هذا الشرط إذا كان لديك في مكان آخر عمل بدخل كافٍ أو تدريب مهني أو أقارب من الدرجة الأولى. وعادةً يجب أن توافق السلطة في مكان السكن الجديد.",
             "uk": "Багато біженців мусять жити в певному місці. Цей обов’язок можна скасувати, якщо в іншому місці у вас є робота з достатнім доходом, навчання або близькі родичі. Зазвичай має погодитися відомство за новим місцем проживання.",
@@ -411,13 +411,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Заява на Bürgergeld (базова допомога)",
         },
         "summary": {
-            "de": "Geld zum Lebensunterhalt und für die Wohnung, wenn Ihr Einkommen nicht reicht – Antrag und Beratung im Jobcenter.",
+            "de": "Geld zum Lebensunterhalt und für die Wohnung, wenn dein Einkommen nicht reicht – Antrag und Beratung im Jobcenter.",
             "en": "Money for living costs and housing if your income is not enough – application and advice at the Jobcenter.",
             "ar": "مال لتغطية المعيشة والسكن إذا لم يكن دخلك كافياً – تقديم الطلب والاستشارة في مركز العمل (Jobcenter).",
             "uk": "Гроші на життя та житло, якщо вашого доходу не вистачає, – заява й консультація в джобцентрі.",
         },
         "description": {
-            "de": "Bürgergeld erhalten erwerbsfähige Menschen ab 15 Jahren und ihre Familien, die ihren Bedarf nicht selbst decken können. Das Jobcenter zahlt den Regelbedarf sowie Miete und Heizung in angemessener Höhe. Bei der Antragstellung können Sie Dolmetschende kostenlos anfordern.",
+            "de": "Bürgergeld erhalten erwerbsfähige Menschen ab 15 Jahren und ihre Familien, die ihren Bedarf nicht selbst decken können. Das Jobcenter zahlt den Regelbedarf sowie Miete und Heizung in angemessener Höhe. Bei der Antragstellung kannst du Dolmetschende kostenlos anfordern.",
             "en": "Bürgergeld is for people aged 15 and over who are able to work, and their families, if they cannot cover their needs themselves. The Jobcenter pays a standard amount plus reasonable rent and heating costs. You can request a free interpreter for the application.",
             "ar": "تُمنح إعانة المواطن للأشخاص القادرين على العمل من سن 15 عاماً وعائلاتهم إذا لم يستطيعوا تغطية احتياجاتهم بأنفسهم. يدفع مركز العمل المبلغ الأساسي بالإضافة إلى الإيجار والتدفئة بقيمة مناسبة. يمكنك طلب مترجم مجاناً عند تقديم الطلب.",
             "uk": "Bürgergeld отримують працездатні люди від 15 років та їхні сім’ї, якщо вони не можуть самі покрити свої потреби. Джобцентр виплачує базову суму, а також оплачує оренду й опалення в розумному розмірі. Під час подання заяви можна безкоштовно попросити перекладача.",
@@ -436,7 +436,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich telefonisch oder persönlich im Jobcenter. Der Antrag gilt ab dem Tag, an dem Sie sich melden.",
+            "de": "Melde dich telefonisch oder persönlich im Jobcenter. Der Antrag gilt ab dem Tag, an dem du dich meldest.",
             "en": "Contact the Jobcenter by phone or in person. The application counts from the day you get in touch.",
             "ar": "تواصل مع مركز العمل هاتفياً أو شخصياً. يُحتسب الطلب اعتباراً من يوم تواصلك.",
             "uk": "Зверніться до джобцентру телефоном або особисто. Заява діє з дня, коли ви звернулися.",
@@ -469,7 +469,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Подавайте заяви на продовження, повідомлення про зміни та документи онлайн, зручно й без черг.",
         },
         "description": {
-            "de": "Über das Portal jobcenter.digital können Sie Anträge stellen, Briefe lesen und Unterlagen hochladen. Die Oberfläche gibt es auch auf Englisch, Arabisch und Ukrainisch. Bei Fragen hilft die Telefon-Hotline montags bis freitags.",
+            "de": "Über das Portal jobcenter.digital kannst du Anträge stellen, Briefe lesen und Unterlagen hochladen. Die Oberfläche gibt es auch auf Englisch, Arabisch und Ukrainisch. Bei Fragen hilft die Telefon-Hotline montags bis freitags.",
             "en": "On the jobcenter.digital portal you can submit applications, read letters and upload documents. The portal is also available in English, Arabic and Ukrainian. The phone hotline helps with questions Monday to Friday.",
             "ar": "عبر بوابة jobcenter.digital يمكنك تقديم الطلبات وقراءة الرسائل ورفع المستندات. تتوفر البوابة أيضاً بالإنجليزية والعربية والأوكرانية. يساعدك الخط الهاتفي في الاستفسارات من الاثنين إلى الجمعة.",
             "uk": "На порталі jobcenter.digital можна подавати заяви, читати листи та завантажувати документи. Портал доступний також англійською, арабською та українською. З питаннями допомагає гаряча лінія з понеділка по п’ятницю.",
@@ -482,7 +482,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "online",
         "how_to_apply": {
-            "de": "Registrieren Sie sich auf jobcenter.digital mit Ihrer Kundennummer oder Ihrem BundID-Konto.",
+            "de": "Registriere dich auf jobcenter.digital mit deiner Kundennummer oder deinem BundID-Konto.",
             "en": "Register at jobcenter.digital with your customer number or your BundID account.",
             "ar": "سجّل في jobcenter.digital باستخدام رقم العميل الخاص بك أو حساب BundID.",
             "uk": "Зареєструйтеся на jobcenter.digital за допомогою свого номера клієнта або облікового запису BundID.",
@@ -510,7 +510,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Особистий супровід на шляху до роботи – навіть із німецькою на рівні A2.",
         },
         "description": {
-            "de": "Ihre Integrationsfachkraft sucht mit Ihnen passende Stellen und Praktika und bleibt auch nach dem Arbeitsbeginn Ansprechperson. Deutsch lernen und arbeiten lassen sich so verbinden. Gespräche finden etwa alle sechs Wochen statt.",
+            "de": "Deine Integrationsfachkraft sucht mit dir passende Stellen und Praktika und bleibt auch nach dem Arbeitsbeginn Ansprechperson. Deutsch lernen und arbeiten lassen sich so verbinden. Gespräche finden etwa alle sechs Wochen statt.",
             "en": "Your integration specialist looks for suitable jobs and internships with you and remains your contact person after you start work. This way you can combine learning German and working. Meetings take place about every six weeks.",
             "ar": "يبحث معك الموظف المختص بالاندماج عن وظائف وتدريبات عملية مناسبة، ويبقى الشخص المسؤول عنك حتى بعد بدء العمل. وهكذا يمكنك الجمع بين تعلم الألمانية والعمل. تُعقد اللقاءات كل ستة أسابيع تقريباً.",
             "uk": "Ваш фахівець з інтеграції разом із вами шукає відповідні вакансії та стажування й залишається контактною особою після початку роботи. Так можна поєднувати вивчення німецької та роботу. Зустрічі відбуваються приблизно раз на шість тижнів.",
@@ -523,7 +523,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sprechen Sie Ihre Ansprechperson im Jobcenter an oder vereinbaren Sie einen Termin über die Hotline.",
+            "de": "Sprich deine Ansprechperson im Jobcenter an oder vereinbare einen Termin über die Hotline.",
             "en": "Talk to your contact person at the Jobcenter or book an appointment via the hotline.",
             "ar": "تحدّث مع الموظف المسؤول عنك في مركز العمل أو احجز موعداً عبر الخط الهاتفي.",
             "uk": "Зверніться до своєї контактної особи в джобцентрі або запишіться на прийом через гарячу лінію.",
@@ -606,13 +606,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Освітній ваучер на професійне підвищення кваліфікації",
         },
         "summary": {
-            "de": "Das Jobcenter übernimmt die Kosten für Umschulungen und Weiterbildungen, die Ihre Chancen auf Arbeit verbessern.",
+            "de": "Das Jobcenter übernimmt die Kosten für Umschulungen und Weiterbildungen, die deine Chancen auf Arbeit verbessern.",
             "en": "The Jobcenter covers the costs of retraining and further training that improve your job chances.",
             "ar": "يتحمل مركز العمل تكاليف إعادة التأهيل والتدريب المستمر التي تحسّن فرصك في الحصول على عمل.",
             "uk": "Джобцентр оплачує перекваліфікацію та курси, які покращують ваші шанси на роботу.",
         },
         "description": {
-            "de": "Möglich sind zum Beispiel Staplerschein, Pflegehelferkurs, IT-Kurse oder eine Umschulung mit Berufsabschluss. Ihre Ansprechperson prüft mit Ihnen, welche Maßnahme passt. Fahrtkosten und Kinderbetreuung können ebenfalls übernommen werden.",
+            "de": "Möglich sind zum Beispiel Staplerschein, Pflegehelferkurs, IT-Kurse oder eine Umschulung mit Berufsabschluss. Deine Ansprechperson prüft mit dir, welche Maßnahme passt. Fahrtkosten und Kinderbetreuung können ebenfalls übernommen werden.",
             "en": "Options include a forklift licence, a care assistant course, IT courses or retraining with a vocational qualification. Your contact person checks with you which course fits. Travel costs and childcare can also be covered.",
             "ar": "من الخيارات المتاحة مثلاً رخصة قيادة الرافعة الشوكية، ودورة مساعد رعاية، ودورات تقنية المعلومات، أو إعادة تأهيل بشهادة مهنية. يفحص معك الموظف المسؤول الدورة المناسبة. ويمكن أيضاً تغطية تكاليف المواصلات ورعاية الأطفال.",
             "uk": "Можливі, наприклад, посвідчення водія навантажувача, курс помічника з догляду, IT-курси або перекваліфікація з професійним дипломом. Ваша контактна особа разом із вами визначить, що підходить. Також можуть оплатити проїзд і догляд за дітьми.",
@@ -631,7 +631,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sprechen Sie im nächsten Beratungsgespräch mit Ihrer Ansprechperson im Jobcenter darüber.",
+            "de": "Sprich im nächsten Beratungsgespräch mit deiner Ansprechperson im Jobcenter darüber.",
             "en": "Raise it with your contact person at your next Jobcenter appointment.",
             "ar": "ناقش الأمر مع الموظف المسؤول عنك في موعدك القادم في مركز العمل.",
             "uk": "Обговоріть це з контактною особою на наступній зустрічі в джобцентрі.",
@@ -677,7 +677,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Interesse bei Ihrer Ansprechperson im Jobcenter melden; Sie werden zu einem Kennenlerntermin eingeladen.",
+            "de": "Interesse bei deiner Ansprechperson im Jobcenter melden; du wirst zu einem Kennenlerntermin eingeladen.",
             "en": "Tell your Jobcenter contact person you are interested; you will be invited to an introductory meeting.",
             "ar": "أبلغي الموظف المسؤول عنك في مركز العمل باهتمامك؛ وستتلقين دعوة إلى لقاء تعارف.",
             "uk": "Повідомте контактну особу в джобцентрі про свій інтерес; вас запросять на знайомство.",
@@ -718,7 +718,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Яка професія мені підходить? Особиста консультація щодо професій, шкільних атестатів і шляхів до навчання чи університету.",
         },
         "description": {
-            "de": "Die Berufsberaterin erklärt das duale Ausbildungssystem und hilft, Ihre Stärken und Interessen zu finden. Sie klärt auch, ob Ihr Schulabschluss anerkannt werden kann. Die Beratung ist vertraulich und kann mehrmals stattfinden.",
+            "de": "Die Berufsberaterin erklärt das duale Ausbildungssystem und hilft, deine Stärken und Interessen zu finden. Sie klärt auch, ob dein Schulabschluss anerkannt werden kann. Die Beratung ist vertraulich und kann mehrmals stattfinden.",
             "en": "The careers adviser explains the dual training system and helps you find your strengths and interests. She also clarifies whether your school certificate can be recognised. Counselling is confidential and can take place several times.",
             "ar": "تشرح المستشارة المهنية نظام التدريب المهني المزدوج وتساعدك على اكتشاف نقاط قوتك واهتماماتك. كما توضح ما إذا كان يمكن الاعتراف بشهادتك المدرسية. الاستشارة سرية ويمكن تكرارها عدة مرات.",
             "uk": "Консультантка пояснює систему дуальної професійної освіти й допомагає визначити ваші сильні сторони та інтереси. Вона також з’ясує, чи можна визнати ваш шкільний атестат. Консультація конфіденційна й може відбуватися кілька разів.",
@@ -768,13 +768,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Пошук місця для професійного навчання",
         },
         "summary": {
-            "de": "Die Agentur für Arbeit vermittelt freie Ausbildungsplätze in Betrieben im Landkreis und begleitet Ihre Bewerbung.",
+            "de": "Die Agentur für Arbeit vermittelt freie Ausbildungsplätze in Betrieben im Landkreis und begleitet deine Bewerbung.",
             "en": "The employment agency finds open apprenticeships at local companies and supports your application.",
             "ar": "تساعدك وكالة العمل في إيجاد مقاعد تدريب مهني شاغرة لدى الشركات في المقاطعة وترافقك في تقديم طلبك.",
             "uk": "Агентура з праці підбирає вільні місця для навчання на підприємствах району та супроводжує ваше подання.",
         },
         "description": {
-            "de": "Nach der Berufsberatung erhalten Sie passende Vorschläge für Ausbildungsstellen, zum Beispiel in Pflege, Handwerk oder Gastronomie. Sie bekommen Hilfe bei der Bewerbungsmappe und Tipps für das Vorstellungsgespräch. Auch eine ausbildungsbegleitende Hilfe kann vermittelt werden.",
+            "de": "Nach der Berufsberatung erhältst du passende Vorschläge für Ausbildungsstellen, zum Beispiel in Pflege, Handwerk oder Gastronomie. Du bekommst Hilfe bei der Bewerbungsmappe und Tipps für das Vorstellungsgespräch. Auch eine ausbildungsbegleitende Hilfe kann vermittelt werden.",
             "en": "After career guidance you receive suitable apprenticeship offers, for example in care, trades or hospitality. You get help with your application documents and tips for the interview. Support during the apprenticeship can also be arranged.",
             "ar": "بعد الإرشاد المهني تحصل على اقتراحات مناسبة لمقاعد التدريب، مثلاً في التمريض أو الحِرف أو المطاعم والفنادق. تتلقى مساعدة في إعداد ملف التقديم ونصائح للمقابلة. ويمكن أيضاً ترتيب دعم مرافق أثناء التدريب.",
             "uk": "Після профорієнтації ви отримуєте відповідні пропозиції місць для навчання, наприклад у сфері догляду, ремесел чи гастрономії. Вам допоможуть із документами для подання та дадуть поради до співбесіди. Також можна організувати супровід під час навчання.",
@@ -795,7 +795,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich bei der Agentur für Arbeit als ausbildungssuchend, am besten ein Jahr vor Ausbildungsbeginn.",
+            "de": "Melde dich bei der Agentur für Arbeit als ausbildungssuchend, am besten ein Jahr vor Ausbildungsbeginn.",
             "en": "Register with the employment agency as looking for an apprenticeship, ideally one year before the start.",
             "ar": "سجّل لدى وكالة العمل كباحث عن تدريب مهني، ويُفضّل قبل موعد بدء التدريب بسنة.",
             "uk": "Зареєструйтеся в Агентурі з праці як особа, що шукає місце навчання, бажано за рік до початку.",
@@ -822,13 +822,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Реєстрація як шукач роботи або безробітний",
         },
         "summary": {
-            "de": "Endet Ihre Arbeit, melden Sie sich spätestens drei Monate vorher arbeitsuchend – so sichern Sie Ihr Arbeitslosengeld.",
+            "de": "Endet deine Arbeit, melde dich spätestens drei Monate vorher arbeitsuchend – so sicherst du dein Arbeitslosengeld.",
             "en": "If your job is ending, register as a jobseeker at least three months before – this protects your unemployment benefit.",
             "ar": "إذا كان عملك سينتهي، فسجّل كباحث عن عمل قبل ثلاثة أشهر على الأقل – وبذلك تحافظ على حقك في إعانة البطالة.",
             "uk": "Якщо ваша робота закінчується, зареєструйтеся як шукач роботи щонайменше за три місяці – так ви збережете право на допомогу з безробіття.",
         },
         "description": {
-            "de": "Wer mindestens zwölf Monate versicherungspflichtig gearbeitet hat, kann Arbeitslosengeld erhalten. Die Meldung ist online oder persönlich möglich. Danach vereinbaren Sie mit Ihrer Vermittlungsfachkraft die nächsten Schritte.",
+            "de": "Wer mindestens zwölf Monate versicherungspflichtig gearbeitet hat, kann Arbeitslosengeld erhalten. Die Meldung ist online oder persönlich möglich. Danach vereinbarst du mit deiner Vermittlungsfachkraft die nächsten Schritte.",
             "en": "If you have worked in insured employment for at least twelve months, you may receive unemployment benefit. You can register online or in person. Afterwards you agree the next steps with your placement officer.",
             "ar": "من عمل اثني عشر شهراً على الأقل في وظيفة خاضعة للتأمين يمكنه الحصول على إعانة البطالة. يمكن التسجيل إلكترونياً أو شخصياً. بعد ذلك تتفق مع موظف التوظيف على الخطوات التالية.",
             "uk": "Якщо ви щонайменше дванадцять місяців працювали із соціальним страхуванням, можете отримувати допомогу з безробіття. Зареєструватися можна онлайн або особисто. Потім ви разом із консультантом узгоджуєте наступні кроки.",
@@ -874,7 +874,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Оплачувана тривала практика на підприємстві від 6 до 12 місяців як місток до професійного навчання.",
         },
         "description": {
-            "de": "Sie lernen einen Beruf und einen Betrieb kennen und verbessern gleichzeitig Ihr Deutsch, oft mit Berufsschulbesuch. Der Betrieb zahlt eine Vergütung, die Agentur erstattet einen Teil davon. Viele Teilnehmende werden danach direkt in die Ausbildung übernommen.",
+            "de": "Du lernst einen Beruf und einen Betrieb kennen und verbesserst gleichzeitig dein Deutsch, oft mit Berufsschulbesuch. Der Betrieb zahlt eine Vergütung, die Agentur erstattet einen Teil davon. Viele Teilnehmende werden danach direkt in die Ausbildung übernommen.",
             "en": "You get to know a profession and a company while improving your German, often with vocational school lessons. The company pays you, and the agency refunds part of that. Many participants go straight into an apprenticeship afterwards.",
             "ar": "تتعرف على مهنة وعلى شركة وتحسّن لغتك الألمانية في الوقت نفسه، وغالباً مع حضور المدرسة المهنية. تدفع الشركة لك أجراً وتعوّضها الوكالة عن جزء منه. كثير من المشاركين يبدؤون التدريب المهني مباشرة بعد ذلك.",
             "uk": "Ви знайомитеся з професією та підприємством і водночас покращуєте німецьку, часто з відвідуванням професійної школи. Підприємство платить винагороду, агентура відшкодовує її частину. Багатьох учасників потім одразу беруть на навчання.",
@@ -887,7 +887,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Fragen Sie in der Berufsberatung nach freien EQ-Plätzen oder bringen Sie einen interessierten Betrieb mit.",
+            "de": "Frag in der Berufsberatung nach freien EQ-Plätzen oder bring einen interessierten Betrieb mit.",
             "en": "Ask the careers service about open EQ places or bring along a company that is interested.",
             "ar": "اسأل في قسم الإرشاد المهني عن أماكن EQ المتاحة أو أحضر معك شركة مهتمة.",
             "uk": "Запитайте у профорієнтації про вільні місця EQ або приходьте з підприємством, яке зацікавлене.",
@@ -920,7 +920,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Щомісячний захід про трудовий договір, мінімальну зарплату, податки та страхування – з перекладачами.",
         },
         "description": {
-            "de": "Fachleute der Agentur erklären, wie der deutsche Arbeitsmarkt funktioniert und welche Rechte Beschäftigte haben. Es gibt Zeit für Ihre Fragen. Die Veranstaltung dauert zwei Stunden und findet jeden ersten Mittwoch im Monat statt, auch per Livestream.",
+            "de": "Fachleute der Agentur erklären, wie der deutsche Arbeitsmarkt funktioniert und welche Rechte Beschäftigte haben. Es gibt Zeit für deine Fragen. Die Veranstaltung dauert zwei Stunden und findet jeden ersten Mittwoch im Monat statt, auch per Livestream.",
             "en": "Agency staff explain how the German labour market works and what rights employees have. There is time for your questions. The event lasts two hours and takes place on the first Wednesday of every month, also via livestream.",
             "ar": "يشرح مختصون من الوكالة كيف يعمل سوق العمل الألماني وما هي حقوق العاملين. يوجد وقت لأسئلتكم. تستمر الفعالية ساعتين وتُقام في أول أربعاء من كل شهر، ويمكن متابعتها أيضاً بالبث المباشر.",
             "uk": "Фахівці агентури пояснюють, як працює ринок праці в Німеччині та які права мають працівники. Буде час для ваших запитань. Захід триває дві години й відбувається першої середи кожного місяця, також у прямій трансляції.",
@@ -933,7 +933,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "hybrid",
         "how_to_apply": {
-            "de": "Keine Anmeldung nötig. Den Link zum Livestream finden Sie auf der Website der Agentur.",
+            "de": "Keine Anmeldung nötig. Den Link zum Livestream findest du auf der Website der Agentur.",
             "en": "No registration needed. The livestream link is on the agency's website.",
             "ar": "لا حاجة إلى التسجيل. تجد رابط البث المباشر على موقع الوكالة الإلكتروني.",
             "uk": "Реєстрація не потрібна. Посилання на трансляцію є на вебсайті агентури.",
@@ -955,13 +955,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Відеоконсультація щодо роботи та навчання",
         },
         "summary": {
-            "de": "Beratung per Video von zu Hause aus – praktisch, wenn Sie im ländlichen Raum wohnen oder Kinder betreuen.",
+            "de": "Beratung per Video von zu Hause aus – praktisch, wenn du im ländlichen Raum wohnst oder Kinder betreust.",
             "en": "Counselling by video from home – handy if you live in a rural area or look after children.",
             "ar": "استشارة عبر الفيديو من المنزل – مناسبة إذا كنت تسكن في منطقة ريفية أو ترعى أطفالاً.",
             "uk": "Консультація через відео з дому – зручно, якщо ви живете в сільській місцевості або доглядаєте дітей.",
         },
         "description": {
-            "de": "Sie sprechen mit einer Beraterin oder einem Berater über Jobsuche, Weiterbildung oder Ausbildung. Sie brauchen nur ein Smartphone oder einen Computer mit Kamera. Bei Bedarf wird ein Dolmetscher zugeschaltet.",
+            "de": "Du sprichst mit einer Beraterin oder einem Berater über Jobsuche, Weiterbildung oder Ausbildung. Du brauchst nur ein Smartphone oder einen Computer mit Kamera. Bei Bedarf wird ein Dolmetscher zugeschaltet.",
             "en": "You talk to an adviser about job search, further training or apprenticeships. All you need is a smartphone or a computer with a camera. An interpreter can join if needed.",
             "ar": "تتحدث مع مستشار أو مستشارة حول البحث عن عمل أو التدريب المستمر أو التدريب المهني. تحتاج فقط إلى هاتف ذكي أو حاسوب مزوّد بكاميرا. يمكن إشراك مترجم عند الحاجة.",
             "uk": "Ви розмовляєте з консультантом про пошук роботи, підвищення кваліфікації чи професійне навчання. Потрібен лише смартфон або комп’ютер із камерою. За потреби підключається перекладач.",
@@ -974,7 +974,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "online",
         "how_to_apply": {
-            "de": "Termin telefonisch vereinbaren; den Zugangslink erhalten Sie per E-Mail.",
+            "de": "Termin telefonisch vereinbaren; den Zugangslink erhältst du per E-Mail.",
             "en": "Book an appointment by phone; you will receive the access link by email.",
             "ar": "احجز موعداً هاتفياً؛ وسيصلك رابط الدخول عبر البريد الإلكتروني.",
             "uk": "Запишіться телефоном; посилання для входу ви отримаєте електронною поштою.",
@@ -1005,7 +1005,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Грошова та натуральна допомога для шукачів притулку й осіб із Duldung: на життя, житло та необхідну підтримку.",
         },
         "description": {
-            "de": "Das Amt zahlt monatliche Leistungen, meist per Bezahlkarte, und übernimmt die Kosten der Unterkunft. Nach 36 Monaten Aufenthalt gibt es in der Regel höhere Leistungen. Änderungen wie Arbeit, Umzug oder Geburt eines Kindes müssen Sie sofort melden.",
+            "de": "Das Amt zahlt monatliche Leistungen, meist per Bezahlkarte, und übernimmt die Kosten der Unterkunft. Nach 36 Monaten Aufenthalt gibt es in der Regel höhere Leistungen. Änderungen wie Arbeit, Umzug oder Geburt eines Kindes musst du sofort melden.",
             "en": "The office pays monthly benefits, usually via a payment card, and covers accommodation costs. After 36 months of stay, benefits are usually higher. You must report changes such as work, moving or the birth of a child right away.",
             "ar": "يدفع المكتب إعانات شهرية، غالباً عبر بطاقة الدفع، ويتحمل تكاليف السكن. بعد 36 شهراً من الإقامة تكون الإعانات عادةً أعلى. يجب الإبلاغ فوراً عن أي تغييرات مثل العمل أو الانتقال أو ولادة طفل.",
             "uk": "Відомство щомісяця виплачує допомогу, зазвичай через платіжну картку, і покриває витрати на житло. Після 36 місяців перебування допомога зазвичай вища. Про зміни, як-от роботу, переїзд чи народження дитини, треба повідомляти негайно.",
@@ -1018,7 +1018,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Nach der Zuweisung in den Landkreis stellen Sie den Antrag persönlich im Landratsamt oder in der Sprechstunde der Unterkunft.",
+            "de": "Nach der Zuweisung in den Landkreis stellst du den Antrag persönlich im Landratsamt oder in der Sprechstunde der Unterkunft.",
             "en": "After being assigned to the district, apply in person at the district office or at the consultation hour in your accommodation.",
             "ar": "بعد توزيعك على المقاطعة قدّم الطلب شخصياً في مكتب المقاطعة أو خلال ساعة الاستشارة في السكن.",
             "uk": "Після розподілу до району подайте заяву особисто в ландратсамті або під час прийому в місці проживання.",
@@ -1051,7 +1051,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Шукачі притулку протягом перших 36 місяців отримують у соціальному відомстві направлення для візитів до лікаря та стоматолога.",
         },
         "description": {
-            "de": "Der Schein gilt für ein Quartal und eine Arztpraxis. Bei akuten Schmerzen, in der Schwangerschaft und für Impfungen werden die Kosten immer übernommen. Im Notfall können Sie auch ohne Schein ins Krankenhaus gehen.",
+            "de": "Der Schein gilt für ein Quartal und eine Arztpraxis. Bei akuten Schmerzen, in der Schwangerschaft und für Impfungen werden die Kosten immer übernommen. Im Notfall kannst du auch ohne Schein ins Krankenhaus gehen.",
             "en": "The voucher is valid for one quarter and one doctor's practice. Costs for acute pain, pregnancy and vaccinations are always covered. In an emergency you can go to hospital without a voucher.",
             "ar": "القسيمة صالحة لربع سنة ولعيادة طبية واحدة. تُغطّى دائماً تكاليف علاج الألم الحاد والحمل والتطعيمات. في حالات الطوارئ يمكنك الذهاب إلى المستشفى دون قسيمة.",
             "uk": "Направлення діє один квартал і для однієї лікарської практики. Витрати при гострому болю, вагітності та на щеплення покриваються завжди. У невідкладному випадку можна йти до лікарні й без направлення.",
@@ -1064,7 +1064,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Abholen im Sozialamt oder in der Sprechstunde der Gemeinschaftsunterkunft Mühlbach; für Fachärzte brauchen Sie eine Überweisung.",
+            "de": "Abholen im Sozialamt oder in der Sprechstunde der Gemeinschaftsunterkunft Mühlbach; für Fachärzte brauchst du eine Überweisung.",
             "en": "Collect it at the social welfare office or at the consultation hour in the Mühlbach shared accommodation; for specialists you need a referral.",
             "ar": "استلمها من مكتب الشؤون الاجتماعية أو خلال ساعة الاستشارة في السكن الجماعي في موهلباخ؛ وللأطباء المختصين تحتاج إلى تحويل طبي.",
             "uk": "Отримайте його в соціальному відомстві або на прийомі в гуртожитку в Мюльбаху; до вузьких спеціалістів потрібне скерування.",
@@ -1092,7 +1092,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Двічі на тиждень працівниця соціального відомства приймає просто в гуртожитку – щодо заяв, запитань і листів.",
         },
         "description": {
-            "de": "Sie können Leistungsanträge abgeben, Behandlungsscheine abholen und Briefe erklären lassen. Dienstags und donnerstags von 9 bis 12 Uhr, ohne Termin. Dolmetschende sind dienstags für Arabisch und Farsi anwesend.",
+            "de": "Du kannst Leistungsanträge abgeben, Behandlungsscheine abholen und Briefe erklären lassen. Dienstags und donnerstags von 9 bis 12 Uhr, ohne Termin. Dolmetschende sind dienstags für Arabisch und Farsi anwesend.",
             "en": "You can hand in benefit applications, collect treatment vouchers and get letters explained. Tuesdays and Thursdays from 9 am to 12 noon, no appointment needed. Arabic and Farsi interpreters are present on Tuesdays.",
             "ar": "يمكنك تسليم طلبات الإعانات واستلام قسائم العلاج والحصول على شرح للرسائل. أيام الثلاثاء والخميس من الساعة 9 حتى 12 ظهراً، دون موعد. يتواجد مترجمون للعربية والفارسية أيام الثلاثاء.",
             "uk": "Можна здати заяви на допомогу, отримати направлення на лікування та попросити пояснити листи. Вівторок і четвер з 9:00 до 12:00, без запису. У вівторок присутні перекладачі з арабської та фарсі.",
@@ -1137,13 +1137,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Виїзд із гуртожитку для біженців",
         },
         "summary": {
-            "de": "Sie haben eine Wohnung gefunden? Das Sozialamt prüft die Miete und erteilt die Auszugserlaubnis.",
+            "de": "Du hast eine Wohnung gefunden? Das Sozialamt prüft die Miete und erteilt die Auszugserlaubnis.",
             "en": "Have you found a flat? The social welfare office checks the rent and gives permission to move out.",
             "ar": "هل وجدت شقة؟ يفحص مكتب الشؤون الاجتماعية قيمة الإيجار ويمنحك الإذن بالانتقال.",
             "uk": "Знайшли квартиру? Соціальне відомство перевіряє орендну плату й дає дозвіл на виїзд.",
         },
         "description": {
-            "de": "Bevor Sie einen Mietvertrag unterschreiben, muss das Amt die Miete als angemessen bestätigen. Dann können auch Kaution und Erstausstattung übernommen werden. Die Prüfung dauert meist eine Woche.",
+            "de": "Bevor du einen Mietvertrag unterschreibst, muss das Amt die Miete als angemessen bestätigen. Dann können auch Kaution und Erstausstattung übernommen werden. Die Prüfung dauert meist eine Woche.",
             "en": "Before you sign a rental contract, the office must confirm that the rent is reasonable. Then the deposit and basic furnishings can also be covered. The check usually takes one week.",
             "ar": "قبل توقيع عقد الإيجار يجب أن يؤكد المكتب أن الإيجار مناسب. وعندها يمكن أيضاً تغطية مبلغ التأمين والتجهيزات الأساسية للمنزل. يستغرق الفحص عادةً أسبوعاً واحداً.",
             "uk": "Перш ніж підписати договір оренди, відомство має підтвердити, що оренда прийнятна. Тоді можуть покрити також заставу та початкове облаштування. Перевірка зазвичай триває тиждень.",
@@ -1160,7 +1160,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Bringen Sie das Wohnungsangebot zur Sprechstunde mit, bevor Sie unterschreiben.",
+            "de": "Bring das Wohnungsangebot zur Sprechstunde mit, bevor du unterschreibst.",
             "en": "Bring the flat offer to the consultation hour before you sign anything.",
             "ar": "أحضر عرض الشقة إلى ساعة الاستشارة قبل أن توقّع على أي شيء.",
             "uk": "Принесіть пропозицію квартири на прийом до того, як щось підписувати.",
@@ -1245,7 +1245,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Підтримка для літніх людей і людей зі стійкою втратою працездатності, яким не вистачає пенсії чи доходу.",
         },
         "description": {
-            "de": "Die Grundsicherung deckt den Lebensunterhalt sowie Miete und Heizung. Sie können sie ab Erreichen der Altersgrenze oder bei voller Erwerbsminderung ab 18 Jahren erhalten. Kinder müssen in der Regel nicht dafür aufkommen.",
+            "de": "Die Grundsicherung deckt den Lebensunterhalt sowie Miete und Heizung. Du kannst sie ab Erreichen der Altersgrenze oder bei voller Erwerbsminderung ab 18 Jahren erhalten. Kinder müssen in der Regel nicht dafür aufkommen.",
             "en": "Basic income support covers living costs as well as rent and heating. You can receive it once you reach retirement age, or from 18 if you are fully unable to work. As a rule, your children do not have to pay for it.",
             "ar": "يغطي الضمان الأساسي تكاليف المعيشة والإيجار والتدفئة. يمكنك الحصول عليه عند بلوغ سن التقاعد، أو من سن 18 في حال العجز الكامل عن العمل. وفي العادة لا يُطلب من الأبناء تحمّل هذه التكاليف.",
             "uk": "Базове забезпечення покриває витрати на життя, оренду й опалення. Його можна отримувати після досягнення пенсійного віку або з 18 років у разі повної втрати працездатності. Як правило, діти не мусять за це платити.",
@@ -1264,7 +1264,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Antrag schriftlich im Sozialamt stellen; Angehörige oder Betreuer können Sie dabei vertreten.",
+            "de": "Antrag schriftlich im Sozialamt stellen; Angehörige oder Betreuer können dich dabei vertreten.",
             "en": "Apply in writing at the social welfare office; relatives or legal guardians can act on your behalf.",
             "ar": "قدّم طلباً مكتوباً في مكتب الشؤون الاجتماعية؛ ويمكن لأقاربك أو لوصيك القانوني أن ينوبوا عنك.",
             "uk": "Подайте письмову заяву в соціальне відомство; родичі або опікун можуть представляти ваші інтереси.",
@@ -1400,13 +1400,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Прийом «Дороговказ»: перша орієнтація",
         },
         "summary": {
-            "de": "Neu im Landkreis? Wir sagen Ihnen, welche Stelle für Ihr Anliegen zuständig ist, und vereinbaren Termine für Sie.",
+            "de": "Neu im Landkreis? Wir sagen dir, welche Stelle für dein Anliegen zuständig ist, und vereinbaren Termine für dich.",
             "en": "New to the district? We tell you which office is responsible for your concern and make appointments for you.",
             "ar": "جديد في المقاطعة؟ نخبرك بالجهة المسؤولة عن طلبك ونحجز لك المواعيد.",
             "uk": "Ви щойно прибули до району? Ми підкажемо, яка установа відповідає за ваше питання, і запишемо вас на прийом.",
         },
         "description": {
-            "de": "In der offenen Sprechstunde klären wir Ihre Fragen zu Ämtern, Deutschkursen, Kita, Schule und Arbeit. Bei Bedarf vermitteln wir direkt an Beratungsstellen weiter. Montags in Auenstadt, donnerstags im Bürgerhaus Lindenfeld.",
+            "de": "In der offenen Sprechstunde klären wir deine Fragen zu Ämtern, Deutschkursen, Kita, Schule und Arbeit. Bei Bedarf vermitteln wir direkt an Beratungsstellen weiter. Montags in Auenstadt, donnerstags im Bürgerhaus Lindenfeld.",
             "en": "In the open consultation hour we answer your questions about authorities, German courses, day-care, school and work. If needed, we refer you directly to counselling services. Mondays in Auenstadt, Thursdays at the Lindenfeld community centre.",
             "ar": "في ساعة الاستشارة المفتوحة نجيب عن أسئلتك حول الدوائر الحكومية ودورات الألمانية والروضة والمدرسة والعمل. وعند الحاجة نحيلك مباشرة إلى مراكز الاستشارة. أيام الاثنين في آوينشتات، وأيام الخميس في دار المواطنين في ليندنفيلد.",
             "uk": "На відкритому прийомі ми відповідаємо на запитання про установи, курси німецької, дитсадок, школу та роботу. За потреби одразу скеровуємо до консультаційних служб. Щопонеділка в Ауенштадті, щочетверга у Будинку громади в Лінденфельді.",
@@ -1441,13 +1441,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Визнання іноземних професійних кваліфікацій",
         },
         "summary": {
-            "de": "Beratung, ob und wie Ihr Berufs- oder Studienabschluss in Deutschland anerkannt werden kann.",
+            "de": "Beratung, ob und wie dein Berufs- oder Studienabschluss in Deutschland anerkannt werden kann.",
             "en": "Advice on whether and how your vocational or university qualification can be recognised in Germany.",
             "ar": "استشارة حول إمكانية الاعتراف بشهادتك المهنية أو الجامعية في ألمانيا وكيفية ذلك.",
             "uk": "Консультація, чи можна і як саме визнати ваш професійний або університетський диплом у Німеччині.",
         },
         "description": {
-            "de": "Wir finden mit Ihnen die zuständige Stelle, erklären das Verfahren und helfen beim Antrag. Für Berufe wie Pflege, Lehramt oder Medizin ist eine Anerkennung Pflicht. Übersetzungs- und Verfahrenskosten können oft gefördert werden.",
+            "de": "Wir finden mit dir die zuständige Stelle, erklären das Verfahren und helfen beim Antrag. Für Berufe wie Pflege, Lehramt oder Medizin ist eine Anerkennung Pflicht. Übersetzungs- und Verfahrenskosten können oft gefördert werden.",
             "en": "We find the responsible body with you, explain the procedure and help with the application. For professions such as nursing, teaching or medicine, recognition is mandatory. Translation and procedure costs can often be subsidised.",
             "ar": "نبحث معك عن الجهة المختصة ونشرح الإجراءات ونساعدك في تقديم الطلب. الاعتراف إلزامي لمهن مثل التمريض والتدريس والطب. وغالباً يمكن الحصول على دعم لتكاليف الترجمة والإجراءات.",
             "uk": "Ми разом із вами знайдемо відповідальну установу, пояснимо процедуру й допоможемо із заявою. Для таких професій, як медсестринство, викладання чи медицина, визнання обов’язкове. Витрати на переклад і процедуру часто можна компенсувати.",
@@ -1460,7 +1460,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "hybrid",
         "how_to_apply": {
-            "de": "Termin vor Ort oder per Video vereinbaren; schicken Sie vorab Kopien Ihrer Zeugnisse.",
+            "de": "Termin vor Ort oder per Video vereinbaren; schick vorab Kopien deiner Zeugnisse.",
             "en": "Book an appointment in person or by video; send copies of your certificates in advance.",
             "ar": "احجز موعداً حضورياً أو عبر الفيديو؛ وأرسل نسخاً من شهاداتك مسبقاً.",
             "uk": "Запишіться на особисту або відеоконсультацію; заздалегідь надішліть копії своїх дипломів.",
@@ -1497,13 +1497,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультація щодо отримання громадянства",
         },
         "summary": {
-            "de": "Erfüllen Sie die Voraussetzungen für die Einbürgerung? Wir prüfen das mit Ihnen und bereiten den Antrag vor.",
+            "de": "Erfüllst du die Voraussetzungen für die Einbürgerung? Wir prüfen das mit dir und bereiten den Antrag vor.",
             "en": "Do you meet the requirements for naturalisation? We check this with you and prepare the application together.",
             "ar": "هل تستوفي شروط التجنيس؟ نتحقق من ذلك معك ونجهّز الطلب سوياً.",
             "uk": "Чи відповідаєте ви умовам для набуття громадянства? Ми перевіримо це разом і підготуємо заяву.",
         },
         "description": {
-            "de": "Sie erfahren, welche Aufenthaltszeiten, Sprachkenntnisse und Nachweise nötig sind und wie Sie sich auf den Einbürgerungstest vorbereiten. Auch Fragen zur Mehrstaatigkeit werden beantwortet. Die Beratung dauert etwa 45 Minuten.",
+            "de": "Du erfährst, welche Aufenthaltszeiten, Sprachkenntnisse und Nachweise nötig sind und wie du dich auf den Einbürgerungstest vorbereitest. Auch Fragen zur Mehrstaatigkeit werden beantwortet. Die Beratung dauert etwa 45 Minuten.",
             "en": "You find out which periods of residence, language skills and documents are needed and how to prepare for the naturalisation test. Questions about dual citizenship are also answered. The session takes about 45 minutes.",
             "ar": "تعرف مدة الإقامة المطلوبة ومستوى اللغة والمستندات اللازمة وكيفية الاستعداد لاختبار التجنيس. كما نجيب عن الأسئلة المتعلقة بتعدد الجنسيات. تستغرق الاستشارة نحو 45 دقيقة.",
             "uk": "Ви дізнаєтеся, який строк перебування, рівень мови та документи потрібні, і як підготуватися до тесту на громадянство. Також відповімо на запитання про подвійне громадянство. Консультація триває близько 45 хвилин.",
@@ -1547,13 +1547,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультація щодо мовних курсів: як знайти відповідний курс німецької",
         },
         "summary": {
-            "de": "Welcher Deutschkurs passt zu Ihrem Niveau, Ihrem Wohnort und Ihrer Familiensituation? Wir helfen bei Auswahl und Anmeldung.",
+            "de": "Welcher Deutschkurs passt zu deinem Niveau, deinem Wohnort und deiner Familiensituation? Wir helfen bei Auswahl und Anmeldung.",
             "en": "Which German course suits your level, where you live and your family situation? We help you choose and register.",
             "ar": "أي دورة ألمانية تناسب مستواك ومكان سكنك ووضعك العائلي؟ نساعدك في الاختيار والتسجيل.",
             "uk": "Який курс німецької відповідає вашому рівню, місцю проживання та сімейній ситуації? Ми допоможемо обрати й записатися.",
         },
         "description": {
-            "de": "Wir geben einen Überblick über Integrationskurse, Berufssprachkurse, Kurse mit Kinderbetreuung und ehrenamtliche Angebote im Landkreis. Wir klären auch, ob Sie eine Kostenbefreiung bekommen. Bei Bedarf vereinbaren wir gleich einen Einstufungstest.",
+            "de": "Wir geben einen Überblick über Integrationskurse, Berufssprachkurse, Kurse mit Kinderbetreuung und ehrenamtliche Angebote im Landkreis. Wir klären auch, ob du eine Kostenbefreiung bekommst. Bei Bedarf vereinbaren wir gleich einen Einstufungstest.",
             "en": "We give an overview of integration courses, job-related language courses, courses with childcare and volunteer offers in the district. We also check whether you can get a fee waiver. If needed, we book a placement test right away.",
             "ar": "نقدّم لك لمحة عن دورات الاندماج ودورات اللغة المهنية والدورات التي توفر رعاية للأطفال والعروض التطوعية في المقاطعة. ونتحقق أيضاً مما إذا كان بإمكانك الحصول على إعفاء من الرسوم. وعند الحاجة نحجز لك فوراً موعداً لاختبار تحديد المستوى.",
             "uk": "Ми розповідаємо про інтеграційні курси, професійні мовні курси, курси з доглядом за дітьми та волонтерські пропозиції в районі. Також з’ясуємо, чи можна отримати звільнення від оплати. За потреби одразу запишемо на тест для визначення рівня.",
@@ -1594,7 +1594,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Допомога із записом до початкової та середньої школи, зокрема до класів німецької мови, та з дорогою до школи.",
         },
         "description": {
-            "de": "In Bayern gilt die Schulpflicht für alle Kinder, spätestens drei Monate nach der Ankunft. Wir klären mit Ihnen, welche Schule zuständig ist, und begleiten Sie zum Anmeldegespräch. Auch zu Schulbus, Mittagessen und Ganztagsangebot beraten wir.",
+            "de": "In Bayern gilt die Schulpflicht für alle Kinder, spätestens drei Monate nach der Ankunft. Wir klären mit dir, welche Schule zuständig ist, und begleiten dich zum Anmeldegespräch. Auch zu Schulbus, Mittagessen und Ganztagsangebot beraten wir.",
             "en": "In Bavaria, school is compulsory for all children, at the latest three months after arrival. We find out with you which school is responsible and accompany you to the registration meeting. We also advise on the school bus, lunch and all-day care.",
             "ar": "في بافاريا التعليم إلزامي لجميع الأطفال، وذلك بعد ثلاثة أشهر من الوصول كحد أقصى. نحدد معك المدرسة المختصة ونرافقك إلى لقاء التسجيل. كما نقدّم المشورة بشأن الحافلة المدرسية ووجبة الغداء والرعاية طوال اليوم.",
             "uk": "У Баварії навчання в школі обов’язкове для всіх дітей, не пізніше ніж через три місяці після прибуття. Ми разом із вами визначимо, до якої школи звертатися, і супроводимо на співбесіду для запису. Також консультуємо щодо шкільного автобуса, обідів і групи продовженого дня.",
@@ -1607,7 +1607,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich im Integrationsbüro; bringen Sie, wenn vorhanden, alte Zeugnisse des Kindes mit.",
+            "de": "Melde dich im Integrationsbüro; bring, wenn vorhanden, alte Zeugnisse des Kindes mit.",
             "en": "Contact the Integration Office; if available, bring your child's previous school reports.",
             "ar": "تواصل مع مكتب الاندماج؛ وأحضر شهادات الطفل المدرسية السابقة إن وُجدت.",
             "uk": "Зверніться до Бюро інтеграції; якщо є, візьміть попередні шкільні табелі дитини.",
@@ -1634,7 +1634,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Участь у Консультативній раді з питань інтеграції",
         },
         "summary": {
-            "de": "Bringen Sie Ihre Erfahrungen ein: Der Beirat berät den Kreistag zu allen Fragen von Migration und Teilhabe.",
+            "de": "Bring deine Erfahrungen ein: Der Beirat berät den Kreistag zu allen Fragen von Migration und Teilhabe.",
             "en": "Share your experience: the council advises the district assembly on all questions of migration and participation.",
             "ar": "شارك بخبراتك: يقدّم المجلس المشورة لمجلس المقاطعة في جميع قضايا الهجرة والمشاركة المجتمعية.",
             "uk": "Поділіться своїм досвідом: рада консультує крайову асамблею з усіх питань міграції та участі в житті суспільства.",
@@ -1653,7 +1653,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Kommen Sie zu einer öffentlichen Sitzung oder schreiben Sie der Geschäftsstelle im Integrationsbüro.",
+            "de": "Komm zu einer öffentlichen Sitzung oder schreib der Geschäftsstelle im Integrationsbüro.",
             "en": "Come to a public meeting or write to the council office at the Integration Office.",
             "ar": "احضر إحدى الجلسات العلنية أو راسل أمانة المجلس في مكتب الاندماج.",
             "uk": "Прийдіть на відкрите засідання або напишіть до секретаріату ради в Бюро інтеграції.",
@@ -1678,7 +1678,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультація та прийом щодо щеплень",
         },
         "summary": {
-            "de": "Wir prüfen Ihren Impfpass, erklären den deutschen Impfkalender und holen fehlende Impfungen für Kinder und Erwachsene nach.",
+            "de": "Wir prüfen deinen Impfpass, erklären den deutschen Impfkalender und holen fehlende Impfungen für Kinder und Erwachsene nach.",
             "en": "We check your vaccination record, explain the German vaccination schedule and give missing vaccinations to children and adults.",
             "ar": "نفحص دفتر تطعيماتك ونشرح جدول التطعيمات الألماني ونستكمل التطعيمات الناقصة للأطفال والبالغين.",
             "uk": "Ми перевіряємо ваш щеплювальний паспорт, пояснюємо німецький календар щеплень і робимо пропущені щеплення дітям і дорослим.",
@@ -1730,7 +1730,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Обов’язковий огляд для всіх дітей перед школою: зір, слух, мовлення та розвиток.",
         },
         "description": {
-            "de": "Eine Sozialmedizinische Assistentin untersucht Ihr Kind etwa ein Jahr vor Schulbeginn, meist in der Kita. Sie bespricht mit Ihnen, ob Ihr Kind noch Förderung braucht, zum Beispiel einen Vorkurs Deutsch. Die Untersuchung dauert etwa eine Stunde.",
+            "de": "Eine Sozialmedizinische Assistentin untersucht dein Kind etwa ein Jahr vor Schulbeginn, meist in der Kita. Sie bespricht mit dir, ob dein Kind noch Förderung braucht, zum Beispiel einen Vorkurs Deutsch. Die Untersuchung dauert etwa eine Stunde.",
             "en": "A social medicine assistant examines your child about one year before school starts, usually at the day-care centre. She discusses with you whether your child needs extra support, for example a German preparatory course. The check takes about one hour.",
             "ar": "تفحص مساعدة طبية اجتماعية طفلك قبل بدء المدرسة بنحو سنة، وغالباً في الروضة. وتناقش معك ما إذا كان طفلك يحتاج إلى دعم إضافي، مثل دورة تمهيدية في اللغة الألمانية. يستغرق الفحص نحو ساعة.",
             "uk": "Асистентка соціальної медицини оглядає дитину приблизно за рік до початку школи, зазвичай у дитсадку. Вона обговорює з вами, чи потрібна дитині додаткова підтримка, наприклад підготовчий курс німецької. Огляд триває близько години.",
@@ -1743,7 +1743,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sie erhalten eine Einladung per Post. Kinder ohne Kitaplatz kommen nach Terminabsprache ins Gesundheitsamt.",
+            "de": "Du erhältst eine Einladung per Post. Kinder ohne Kitaplatz kommen nach Terminabsprache ins Gesundheitsamt.",
             "en": "You receive an invitation by post. Children without a day-care place come to the health office by appointment.",
             "ar": "تصلك دعوة بالبريد. أما الأطفال غير المسجلين في روضة فيحضرون إلى مكتب الصحة بموعد مسبق.",
             "uk": "Ви отримаєте запрошення поштою. Діти, які не ходять у дитсадок, приходять до відомства охорони здоров’я за записом.",
@@ -1832,7 +1832,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Безкоштовні анонімні тести на ВІЛ, сифіліс і гепатит із конфіденційною консультацією.",
         },
         "description": {
-            "de": "Sie müssen keinen Namen und keine Versicherung angeben. Das Ergebnis erhalten Sie nach etwa einer Woche persönlich. Das Angebot richtet sich an alle, ausdrücklich auch an queere Menschen und Menschen ohne Krankenversicherung.",
+            "de": "Du musst keinen Namen und keine Versicherung angeben. Das Ergebnis erhältst du nach etwa einer Woche persönlich. Das Angebot richtet sich an alle, ausdrücklich auch an queere Menschen und Menschen ohne Krankenversicherung.",
             "en": "You do not need to give your name or insurance details. You receive the result in person after about one week. The service is open to everyone, explicitly including queer people and people without health insurance.",
             "ar": "لا حاجة إلى ذكر اسمك أو بيانات تأمينك. تحصل على النتيجة شخصياً بعد أسبوع تقريباً. الخدمة متاحة للجميع، بمن فيهم صراحةً أفراد مجتمع الميم والأشخاص غير المؤمَّن عليهم صحياً.",
             "uk": "Не потрібно називати ім’я чи дані страховки. Результат ви отримаєте особисто приблизно через тиждень. Послуга відкрита для всіх, зокрема для квір-людей і людей без медичного страхування.",
@@ -1873,7 +1873,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Обов’язковий за законом первинний огляд із рентгеном легень, аналізом крові та пропозицією щеплень.",
         },
         "description": {
-            "de": "Wer neu in eine Unterkunft im Landkreis kommt und noch nicht untersucht wurde, erhält einen Termin im Gesundheitsamt. Die Untersuchung schützt Sie und die Menschen um Sie herum vor ansteckenden Krankheiten. Die Ergebnisse bleiben vertraulich.",
+            "de": "Wer neu in eine Unterkunft im Landkreis kommt und noch nicht untersucht wurde, erhält einen Termin im Gesundheitsamt. Die Untersuchung schützt dich und die Menschen um dich herum vor ansteckenden Krankheiten. Die Ergebnisse bleiben vertraulich.",
             "en": "If you move into accommodation in the district and have not yet been examined, you get an appointment at the health office. The check protects you and those around you from infectious diseases. Results remain confidential.",
             "ar": "كل من يصل حديثاً إلى سكن في المقاطعة ولم يخضع للفحص بعد يحصل على موعد في مكتب الصحة. يحميك الفحص ويحمي من حولك من الأمراض المعدية. تبقى النتائج سرية.",
             "uk": "Якщо ви щойно поселилися в гуртожиток у районі й ще не проходили огляд, вам призначать прийом у відомстві охорони здоров’я. Огляд захищає вас і людей навколо від інфекційних хвороб. Результати залишаються конфіденційними.",
@@ -1886,7 +1886,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Die Einladung kommt über die Unterkunftsverwaltung; bitte halten Sie den Termin unbedingt ein.",
+            "de": "Die Einladung kommt über die Unterkunftsverwaltung; bitte halte den Termin unbedingt ein.",
             "en": "The invitation comes via the accommodation management; please be sure to keep the appointment.",
             "ar": "تصلك الدعوة عن طريق إدارة السكن؛ يرجى الالتزام بالموعد حتماً.",
             "uk": "Запрошення надходить через адміністрацію гуртожитку; обов’язково прийдіть у призначений час.",
@@ -1914,7 +1914,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Інформаційна зустріч про сімейного лікаря, вузьких спеціалістів, невідкладну допомогу, аптеки та медичне страхування – кількома мовами.",
         },
         "description": {
-            "de": "Sie erfahren, wann Sie zum Hausarzt gehen, wann Sie die 116 117 anrufen und wann die 112. Die Veranstaltung findet einmal im Monat abwechselnd in Auenstadt und Talheim statt und dauert 90 Minuten. Gesundheitslotsinnen übersetzen ins Arabische, Ukrainische und Dari.",
+            "de": "Du erfährst, wann du zum Hausarzt gehst, wann du die 116 117 anrufst und wann die 112. Die Veranstaltung findet einmal im Monat abwechselnd in Auenstadt und Talheim statt und dauert 90 Minuten. Gesundheitslotsinnen übersetzen ins Arabische, Ukrainische und Dari.",
             "en": "You learn when to see your family doctor, when to call 116 117 and when to call 112. The session takes place once a month, alternating between Auenstadt and Talheim, and lasts 90 minutes. Health guides interpret into Arabic, Ukrainian and Dari.",
             "ar": "تتعلم متى تذهب إلى طبيب الأسرة، ومتى تتصل بالرقم 116 117، ومتى تتصل بالرقم 112. يُعقد اللقاء مرة في الشهر بالتناوب بين آوينشتات وتالهايم ويستمر 90 دقيقة. تترجم مرشدات صحيات إلى العربية والأوكرانية والدارية.",
             "uk": "Ви дізнаєтеся, коли йти до сімейного лікаря, коли телефонувати 116 117, а коли 112. Зустріч відбувається раз на місяць по черзі в Ауенштадті й Тальгаймі та триває 90 хвилин. Посередниці з питань здоров’я перекладають арабською, українською та дарі.",
@@ -1971,7 +1971,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "hybrid",
         "how_to_apply": {
-            "de": "Kommen Sie in die offene Sprechstunde des Familienbüros oder rufen Sie an; wir füllen das Portal gemeinsam aus.",
+            "de": "Komm in die offene Sprechstunde des Familienbüros oder ruf an; wir füllen das Portal gemeinsam aus.",
             "en": "Come to the family office's open consultation hour or call us; we fill in the portal together.",
             "ar": "تعال إلى ساعة الاستشارة المفتوحة في مكتب الأسرة أو اتصل بنا؛ وسنملأ البيانات في البوابة معاً.",
             "uk": "Приходьте на відкритий прийом сімейного бюро або зателефонуйте; ми разом заповнимо дані на порталі.",
@@ -2017,7 +2017,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Rufen Sie die KoKi an oder lassen Sie sich von Ihrer Hebamme, Kinderärztin oder Beratungsstelle vermitteln.",
+            "de": "Ruf die KoKi an oder lass dich von deiner Hebamme, Kinderärztin oder Beratungsstelle vermitteln.",
             "en": "Call KoKi or ask your midwife, paediatrician or counselling service to refer you.",
             "ar": "اتصل بمنسقية KoKi أو اطلب من قابلتك أو طبيبة الأطفال أو مركز الاستشارة تحويلك إليها.",
             "uk": "Зателефонуйте до KoKi або попросіть акушерку, педіатра чи консультаційну службу скерувати вас.",
@@ -2096,7 +2096,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Діти й підлітки, які приїхали до Німеччини без батьків, отримують опікуна, житло та супровід.",
         },
         "description": {
-            "de": "Das Jugendamt nimmt Sie in Obhut und bringt Sie in einer Jugendhilfeeinrichtung oder Gastfamilie unter. Ein Vormund vertritt Sie rechtlich, zum Beispiel im Asylverfahren und bei der Schule. Die Begleitung kann über das 18. Lebensjahr hinaus verlängert werden.",
+            "de": "Das Jugendamt nimmt dich in Obhut und bringt dich in einer Jugendhilfeeinrichtung oder Gastfamilie unter. Ein Vormund vertritt dich rechtlich, zum Beispiel im Asylverfahren und bei der Schule. Die Begleitung kann über das 18. Lebensjahr hinaus verlängert werden.",
             "en": "The youth welfare office takes you into care and places you in a youth facility or a foster family. A guardian represents you legally, for example in the asylum procedure and at school. Support can be extended beyond your 18th birthday.",
             "ar": "يتولى مكتب رعاية الشباب رعايتك ويؤمّن لك السكن في مؤسسة لرعاية الشباب أو لدى أسرة حاضنة. يمثّلك وصيّ قانونياً، مثلاً في إجراءات اللجوء وفي المدرسة. ويمكن تمديد المرافقة بعد بلوغك 18 عاماً.",
             "uk": "Відомство у справах молоді бере вас під опіку й поселяє в молодіжний заклад або прийомну сім’ю. Опікун представляє ваші інтереси юридично, наприклад у процедурі надання притулку та в школі. Супровід можна продовжити й після 18 років.",
@@ -2109,7 +2109,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich beim Jugendamt, bei der Polizei oder einer Beratungsstelle; außerhalb der Bürozeiten gibt es einen Bereitschaftsdienst.",
+            "de": "Melde dich beim Jugendamt, bei der Polizei oder einer Beratungsstelle; außerhalb der Bürozeiten gibt es einen Bereitschaftsdienst.",
             "en": "Contact the youth welfare office, the police or a counselling service; outside office hours there is an on-call service.",
             "ar": "تواصل مع مكتب رعاية الشباب أو الشرطة أو أحد مراكز الاستشارة؛ وخارج أوقات الدوام توجد خدمة طوارئ.",
             "uk": "Зверніться до відомства у справах молоді, поліції або консультаційної служби; поза робочим часом діє чергова служба.",
@@ -2238,7 +2238,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Особисті консультації для мігрантів від 27 років щодо мови, роботи, житла, установ і сім’ї.",
         },
         "description": {
-            "de": "Die Beraterinnen erstellen mit Ihnen einen Plan für die ersten Jahre in Deutschland und begleiten Sie Schritt für Schritt. Sie helfen bei Briefen und Anträgen und vermitteln an Fachstellen. Die Beratung ist vertraulich und unabhängig vom Aufenthaltsstatus.",
+            "de": "Die Beraterinnen erstellen mit dir einen Plan für die ersten Jahre in Deutschland und begleiten dich Schritt für Schritt. Sie helfen bei Briefen und Anträgen und vermitteln an Fachstellen. Die Beratung ist vertraulich und unabhängig vom Aufenthaltsstatus.",
             "en": "The counsellors draw up a plan with you for your first years in Germany and support you step by step. They help with letters and applications and refer you to specialist services. Counselling is confidential and independent of residence status.",
             "ar": "تضع المستشارات معك خطة للسنوات الأولى في ألمانيا ويرافقنك خطوة بخطوة. يساعدنك في فهم الرسائل وتعبئة الطلبات ويحلنك إلى الجهات المتخصصة. الاستشارة سرية ومتاحة بغض النظر عن وضع الإقامة.",
             "uk": "Консультантки разом із вами складають план на перші роки в Німеччині й супроводжують крок за кроком. Вони допомагають із листами та заявами й скеровують до профільних служб. Консультація конфіденційна й не залежить від статусу перебування.",
@@ -2289,7 +2289,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Незалежна консультація до та після співбесіди в BAMF, щодо рішень і строків.",
         },
         "description": {
-            "de": "Wir erklären den Ablauf des Asylverfahrens und bereiten Sie auf die Anhörung vor: Was ist wichtig, welche Beweise können helfen? Nach einem Bescheid erklären wir, was er bedeutet und welche Fristen gelten. Bei einer Klage vermitteln wir an Anwältinnen und Anwälte.",
+            "de": "Wir erklären den Ablauf des Asylverfahrens und bereiten dich auf die Anhörung vor: Was ist wichtig, welche Beweise können helfen? Nach einem Bescheid erklären wir, was er bedeutet und welche Fristen gelten. Bei einer Klage vermitteln wir an Anwältinnen und Anwälte.",
             "en": "We explain how the asylum procedure works and prepare you for the interview: what matters and what evidence may help? After a decision, we explain what it means and which deadlines apply. If you want to appeal, we refer you to lawyers.",
             "ar": "نشرح لك مراحل إجراءات اللجوء ونحضّرك للمقابلة: ما المهم، وما الأدلة التي قد تساعدك؟ وبعد صدور القرار نشرح لك معناه والمهل السارية. وفي حال الطعن نحيلك إلى محامين ومحاميات.",
             "uk": "Ми пояснюємо, як проходить процедура надання притулку, і готуємо вас до співбесіди: що важливо і які докази можуть допомогти? Після рішення пояснюємо, що воно означає і які строки діють. Для оскарження скеровуємо до адвокатів.",
@@ -2302,7 +2302,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Kommen Sie so früh wie möglich, am besten vor der Anhörung; bei Fristen sofort anrufen.",
+            "de": "Komm so früh wie möglich, am besten vor der Anhörung; bei Fristen sofort anrufen.",
             "en": "Come as early as possible, ideally before your interview; if a deadline is running, call immediately.",
             "ar": "تعال في أقرب وقت ممكن، ويُفضّل قبل المقابلة؛ وإذا كانت هناك مهلة سارية فاتصل فوراً.",
             "uk": "Приходьте якомога раніше, найкраще до співбесіди; якщо спливає строк, телефонуйте негайно.",
@@ -2348,7 +2348,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Rufen Sie an oder schreiben Sie eine E-Mail; das Erstgespräch findet meist innerhalb von zwei Wochen statt.",
+            "de": "Ruf an oder schreib eine E-Mail; das Erstgespräch findet meist innerhalb von zwei Wochen statt.",
             "en": "Call or send an email; the first session usually takes place within two weeks.",
             "ar": "اتصل أو أرسل بريداً إلكترونياً؛ وعادةً تُعقد الجلسة الأولى خلال أسبوعين.",
             "uk": "Зателефонуйте або напишіть електронного листа; перша розмова зазвичай відбувається протягом двох тижнів.",
@@ -2376,7 +2376,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Допомога з боргами, нагадуваннями про оплату, мобільними договорами та листами колекторів – аж до особистого банкрутства.",
         },
         "description": {
-            "de": "Wir verschaffen uns gemeinsam einen Überblick über Ihre Schulden und verhandeln mit Gläubigern. Wir richten mit Ihnen ein Pfändungsschutzkonto ein und erstellen einen Haushaltsplan. Wartezeit auf ein Erstgespräch: etwa drei Wochen, bei Kontopfändung sofort.",
+            "de": "Wir verschaffen uns gemeinsam einen Überblick über deine Schulden und verhandeln mit Gläubigern. Wir richten mit dir ein Pfändungsschutzkonto ein und erstellen einen Haushaltsplan. Wartezeit auf ein Erstgespräch: etwa drei Wochen, bei Kontopfändung sofort.",
             "en": "Together we get an overview of your debts and negotiate with creditors. We help you set up a garnishment-protected account and make a household budget. Waiting time for a first meeting is about three weeks, or immediately if your account is seized.",
             "ar": "نحصل معاً على صورة شاملة لديونك ونتفاوض مع الدائنين. نساعدك في فتح حساب محمي من الحجز ووضع خطة لميزانية المنزل. مدة الانتظار للجلسة الأولى نحو ثلاثة أسابيع، أما في حالة الحجز على الحساب فنستقبلك فوراً.",
             "uk": "Разом ми отримуємо загальну картину ваших боргів і ведемо переговори з кредиторами. Допомагаємо відкрити рахунок, захищений від арешту, і скласти сімейний бюджет. Очікування першої зустрічі – близько трьох тижнів, у разі арешту рахунку – негайно.",
@@ -2389,7 +2389,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Anmeldung telefonisch; bringen Sie alle Briefe von Gläubigern in einer Tasche mit.",
+            "de": "Anmeldung telefonisch; bring alle Briefe von Gläubigern in einer Tasche mit.",
             "en": "Register by phone; bring all letters from creditors with you in one bag.",
             "ar": "سجّل هاتفياً؛ وأحضر معك جميع رسائل الدائنين.",
             "uk": "Запишіться телефоном; візьміть із собою всі листи від кредиторів.",
@@ -2462,7 +2462,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Безкоштовна юридична консультація з права перебування та притулку",
         },
         "summary": {
-            "de": "Einmal im Monat berät eine Fachanwältin für Migrationsrecht kostenlos zu Ihrem Fall.",
+            "de": "Einmal im Monat berät eine Fachanwältin für Migrationsrecht kostenlos zu deinem Fall.",
             "en": "Once a month, a lawyer specialising in migration law advises you on your case free of charge.",
             "ar": "مرة في الشهر تقدّم محامية متخصصة في قانون الهجرة استشارة مجانية حول قضيتك.",
             "uk": "Раз на місяць адвокатка з міграційного права безкоштовно консультує щодо вашої справи.",
@@ -2544,13 +2544,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультація щодо перспектив і добровільного повернення",
         },
         "summary": {
-            "de": "Ergebnisoffene Beratung zu Ihren Möglichkeiten in Deutschland, bei Weiterwanderung oder freiwilliger Rückkehr.",
+            "de": "Ergebnisoffene Beratung zu deinen Möglichkeiten in Deutschland, bei Weiterwanderung oder freiwilliger Rückkehr.",
             "en": "Open-ended counselling on your options in Germany, moving on to another country or voluntary return.",
             "ar": "استشارة مفتوحة النتائج حول خياراتك في ألمانيا أو الانتقال إلى بلد آخر أو العودة الطوعية.",
             "uk": "Відкрита консультація щодо ваших можливостей у Німеччині, переїзду до іншої країни чи добровільного повернення.",
         },
         "description": {
-            "de": "Wir besprechen alle Wege offen und ohne Druck, auch Bleibeperspektiven über Ausbildung oder Arbeit. Wer zurückkehren möchte, erhält Informationen zu Reisekosten und Starthilfen. Die Entscheidung treffen immer Sie selbst.",
+            "de": "Wir besprechen alle Wege offen und ohne Druck, auch Bleibeperspektiven über Ausbildung oder Arbeit. Wer zurückkehren möchte, erhält Informationen zu Reisekosten und Starthilfen. Die Entscheidung triffst immer du selbst.",
             "en": "We discuss all options openly and without pressure, including ways to stay through training or work. If you want to return, you receive information on travel costs and start-up support. You always make the decision yourself.",
             "ar": "نناقش جميع الخيارات بصراحة ودون أي ضغط، بما فيها إمكانيات البقاء عن طريق التدريب المهني أو العمل. ومن يرغب في العودة يحصل على معلومات حول تكاليف السفر ومساعدات البدء. القرار يعود إليك دائماً.",
             "uk": "Ми відкрито й без тиску обговорюємо всі варіанти, зокрема можливості залишитися через навчання чи роботу. Хто хоче повернутися, отримує інформацію про витрати на дорогу та стартову допомогу. Рішення завжди ухвалюєте ви самі.",
@@ -2696,7 +2696,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Поради щодо пошуку житла, допомога із заявками до орендодавців і супровід на перегляди.",
         },
         "description": {
-            "de": "In einem Workshop lernen Sie, wie der Wohnungsmarkt funktioniert, was eine Mieterselbstauskunft und ein Wohnberechtigungsschein sind. Danach suchen ehrenamtliche Lotsen mit Ihnen Angebote und schreiben Anfragen. Der Workshop findet monatlich statt, die Begleitung nach Absprache.",
+            "de": "In einem Workshop lernst du, wie der Wohnungsmarkt funktioniert, was eine Mieterselbstauskunft und ein Wohnberechtigungsschein sind. Danach suchen ehrenamtliche Lotsen mit dir Angebote und schreiben Anfragen. Der Workshop findet monatlich statt, die Begleitung nach Absprache.",
             "en": "In a workshop you learn how the housing market works and what a tenant self-disclosure and a housing entitlement certificate are. Afterwards, volunteer guides search for offers with you and write enquiries. The workshop is held monthly, individual support by arrangement.",
             "ar": "في ورشة عمل تتعرف على آلية سوق السكن، وعلى معنى استمارة الإفصاح الذاتي للمستأجر وشهادة الأحقية في السكن. بعد ذلك يبحث معك مرشدون متطوعون عن العروض ويكتبون الطلبات. تُقام الورشة شهرياً، والمرافقة الفردية بالاتفاق.",
             "uk": "На воркшопі ви дізнаєтеся, як працює ринок житла, що таке анкета орендаря та довідка на право соціального житла. Потім волонтери-лоцмани разом із вами шукають пропозиції та пишуть запити. Воркшоп щомісяця, індивідуальний супровід за домовленістю.",
@@ -2737,7 +2737,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Конфіденційний захист і консультація для жінок, які зазнають насильства, – також щодо права перебування та жіночого притулку.",
         },
         "description": {
-            "de": "Die Beraterinnen hören zu, planen mit Ihnen die nächsten Schritte und helfen bei Anträgen nach dem Gewaltschutzgesetz. Ein eigenes Aufenthaltsrecht ist unter Umständen auch unabhängig vom Ehemann möglich. Im Notfall vermitteln wir noch am selben Tag einen Platz im Frauenhaus.",
+            "de": "Die Beraterinnen hören zu, planen mit dir die nächsten Schritte und helfen bei Anträgen nach dem Gewaltschutzgesetz. Ein eigenes Aufenthaltsrecht ist unter Umständen auch unabhängig vom Ehemann möglich. Im Notfall vermitteln wir noch am selben Tag einen Platz im Frauenhaus.",
             "en": "The counsellors listen, plan next steps with you and help with applications under the Protection Against Violence Act. An independent right of residence, separate from your husband, may be possible. In an emergency we find a place in a women's shelter on the same day.",
             "ar": "تستمع إليكِ المستشارات، ويخططن معكِ للخطوات التالية، ويساعدنكِ في الطلبات وفق قانون الحماية من العنف. وقد يكون من الممكن الحصول على حق إقامة مستقل عن الزوج. في حالات الطوارئ نؤمّن لكِ مكاناً في بيت حماية النساء في اليوم نفسه.",
             "uk": "Консультантки вислухають, разом із вами сплановують наступні кроки й допоможуть із заявами за Законом про захист від насильства. За певних умов можливе власне право на перебування, незалежне від чоловіка. У надзвичайній ситуації того ж дня знайдемо місце в жіночому притулку.",
@@ -2750,7 +2750,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Rufen Sie an, auch anonym. Rund um die Uhr hilft das Hilfetelefon „Gewalt gegen Frauen“ unter 116 016 in vielen Sprachen.",
+            "de": "Ruf an, auch anonym. Rund um die Uhr hilft das Hilfetelefon „Gewalt gegen Frauen“ unter 116 016 in vielen Sprachen.",
             "en": "Call us, anonymously if you wish. The national helpline “Violence against women” at 116 016 helps around the clock in many languages.",
             "ar": "اتصلي بنا، ويمكنكِ ذلك دون ذكر اسمكِ. يقدّم خط المساعدة الوطني „العنف ضد النساء“ على الرقم 116 016 المساعدة على مدار الساعة بلغات عديدة.",
             "uk": "Зателефонуйте нам, можна анонімно. Цілодобово багатьма мовами допомагає гаряча лінія «Насильство щодо жінок» за номером 116 016.",
@@ -2791,7 +2791,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "hybrid",
         "how_to_apply": {
-            "de": "Schreiben Sie uns eine E-Mail oder Nachricht; auf Wunsch beraten wir auch per Video.",
+            "de": "Schreib uns eine E-Mail oder Nachricht; auf Wunsch beraten wir auch per Video.",
             "en": "Send us an email or a message; video counselling is also possible.",
             "ar": "راسلنا عبر البريد الإلكتروني أو برسالة؛ ويمكن أيضاً إجراء الاستشارة عبر الفيديو إن رغبت.",
             "uk": "Напишіть нам електронного листа або повідомлення; за бажанням консультуємо й відеозв’язком.",
@@ -2819,7 +2819,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Допомога при проблемах з алкоголем, ліками, наркотиками чи азартними іграми – для залежних людей та їхніх родичів.",
         },
         "description": {
-            "de": "Die Beratung ist vertraulich, die Mitarbeitenden unterliegen der Schweigepflicht. Wir klären mit Ihnen Wege wie Entgiftung, Therapie oder Selbsthilfegruppe. Es gibt eine russischsprachige Selbsthilfegruppe am Donnerstagabend.",
+            "de": "Die Beratung ist vertraulich, die Mitarbeitenden unterliegen der Schweigepflicht. Wir klären mit dir Wege wie Entgiftung, Therapie oder Selbsthilfegruppe. Es gibt eine russischsprachige Selbsthilfegruppe am Donnerstagabend.",
             "en": "Counselling is confidential, and staff are bound by professional secrecy. We explore options with you such as detox, therapy or a self-help group. There is a Russian-speaking self-help group on Thursday evenings.",
             "ar": "الاستشارة سرية، والعاملون ملزمون بكتمان السر المهني. نبحث معك الخيارات المتاحة مثل إزالة السموم أو العلاج أو مجموعات المساعدة الذاتية. توجد مجموعة مساعدة ذاتية ناطقة بالروسية مساء كل خميس.",
             "uk": "Консультація конфіденційна, працівники зобов’язані зберігати професійну таємницю. Разом із вами ми обираємо шлях: детоксикація, терапія чи група самодопомоги. Щочетверга ввечері збирається російськомовна група самодопомоги.",
@@ -2950,7 +2950,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультації та супровід для молоді з міграційним досвідом від 12 до 27 років щодо школи, навчання та повсякдення.",
         },
         "description": {
-            "de": "Der JMD erstellt mit Ihnen einen persönlichen Integrationsplan und begleitet Sie über längere Zeit. Themen sind Deutschkurse, Schulabschluss, Ausbildung, Aufenthalt und Freizeit. Zusätzlich gibt es Gruppenangebote wie Bewerbungstraining und Ausflüge.",
+            "de": "Der JMD erstellt mit dir einen persönlichen Integrationsplan und begleitet dich über längere Zeit. Themen sind Deutschkurse, Schulabschluss, Ausbildung, Aufenthalt und Freizeit. Zusätzlich gibt es Gruppenangebote wie Bewerbungstraining und Ausflüge.",
             "en": "The JMD draws up a personal integration plan with you and supports you over a longer period. Topics include German courses, school qualifications, vocational training, residence and leisure. There are also group activities such as application training and outings.",
             "ar": "تضع معك خدمة JMD خطة اندماج شخصية وترافقك لفترة طويلة. تشمل المواضيع دورات الألمانية والشهادة المدرسية والتدريب المهني والإقامة وأوقات الفراغ. كما توجد أنشطة جماعية مثل التدريب على طلبات التوظيف والرحلات.",
             "uk": "JMD складає разом із вами особистий план інтеграції та супроводжує вас тривалий час. Теми: курси німецької, шкільний атестат, професійне навчання, перебування й дозвілля. Є також групові заходи, як-от тренінги з пошуку роботи та екскурсії.",
@@ -3042,7 +3042,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Практика резюме, супровідного листа та співбесіди – у невеликих групах, із фотосесією для фото в резюме.",
         },
         "description": {
-            "de": "An vier Nachmittagen lernen Sie, wie eine deutsche Bewerbung aussieht, und erstellen Ihre eigenen Unterlagen am Computer. Im Rollenspiel üben Sie Vorstellungsgespräche. Am Ende haben Sie eine fertige Bewerbungsmappe.",
+            "de": "An vier Nachmittagen lernst du, wie eine deutsche Bewerbung aussieht, und erstellst deine eigenen Unterlagen am Computer. Im Rollenspiel übst du Vorstellungsgespräche. Am Ende hast du eine fertige Bewerbungsmappe.",
             "en": "Over four afternoons you learn what a German application looks like and create your own documents on the computer. You practise interviews in role plays. At the end you have a complete application folder.",
             "ar": "خلال أربع جلسات بعد الظهر تتعلم شكل طلب التوظيف الألماني وتُعدّ مستنداتك الخاصة على الحاسوب. وتتدرب على مقابلات العمل من خلال لعب الأدوار. وفي النهاية يكون لديك ملف تقديم جاهز.",
             "uk": "Протягом чотирьох занять після обіду ви дізнаєтеся, як виглядає німецька заявка на роботу, і створюєте власні документи на комп’ютері. У рольових іграх практикуєте співбесіди. Наприкінці у вас буде готовий пакет документів.",
@@ -3088,7 +3088,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Вивчайте німецьку просто в дитсадку, поки малюків доглядають у сусідній кімнаті, – двічі на тиждень зранку.",
         },
         "description": {
-            "de": "Der Kurs richtet sich an Mütter ohne oder mit wenig Deutschkenntnissen. Sie lernen Wörter und Sätze für Kita, Schule, Arzt und Einkaufen. Geschwisterkinder ab sechs Monaten werden von Erzieherinnen betreut. Ein Kurs dauert 20 Wochen.",
+            "de": "Der Kurs richtet sich an Mütter ohne oder mit wenig Deutschkenntnissen. Du lernst Wörter und Sätze für Kita, Schule, Arzt und Einkaufen. Geschwisterkinder ab sechs Monaten werden von Erzieherinnen betreut. Ein Kurs dauert 20 Wochen.",
             "en": "The course is for mothers with little or no German. You learn words and sentences for day-care, school, the doctor's and shopping. Siblings from six months old are looked after by educators. A course lasts 20 weeks.",
             "ar": "الدورة موجهة للأمهات اللواتي لا يعرفن الألمانية أو يعرفن القليل منها. تتعلمين كلمات وجملاً للروضة والمدرسة والطبيب والتسوق. تعتني مربيات بالإخوة الصغار من عمر ستة أشهر. تستمر الدورة 20 أسبوعاً.",
             "uk": "Курс для матерів, які не знають німецької або знають її мало. Ви вивчаєте слова й фрази для дитсадка, школи, лікаря та покупок. Про молодших братиків і сестричок від шести місяців дбають вихователі. Курс триває 20 тижнів.",
@@ -3101,7 +3101,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sprechen Sie die Kita-Leitung an oder rufen Sie an; ein Einstieg ist jederzeit möglich, solange Plätze frei sind.",
+            "de": "Sprich die Kita-Leitung an oder ruf an; ein Einstieg ist jederzeit möglich, solange Plätze frei sind.",
             "en": "Talk to the day-care manager or call us; you can join at any time while places are available.",
             "ar": "تحدّثي مع مديرة الروضة أو اتصلي بنا؛ يمكن الانضمام في أي وقت ما دامت الأماكن متاحة.",
             "uk": "Зверніться до завідувачки дитсадка або зателефонуйте; приєднатися можна будь-коли, поки є вільні місця.",
@@ -3180,7 +3180,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Допомога розібратися з листами й заповнити заяви на дитячі, батьківську, житлову допомогу тощо.",
         },
         "description": {
-            "de": "Die Sozialberatung ist für alle Menschen im Raum Steinach offen. Sie erklärt Fristen, schreibt mit Ihnen Widersprüche und vermittelt an Fachstellen. Sprechzeit ist dienstags von 9 bis 12 Uhr.",
+            "de": "Die Sozialberatung ist für alle Menschen im Raum Steinach offen. Sie erklärt Fristen, schreibt mit dir Widersprüche und vermittelt an Fachstellen. Sprechzeit ist dienstags von 9 bis 12 Uhr.",
             "en": "Social counselling is open to everyone in the Steinach area. Staff explain deadlines, help you write objections and refer you to specialist services. Consultation hours are Tuesdays from 9 am to 12 noon.",
             "ar": "الاستشارة الاجتماعية مفتوحة لجميع سكان منطقة شتايناخ. نشرح المهل ونكتب معك الاعتراضات ونحيلك إلى الجهات المختصة. ساعة الاستشارة يوم الثلاثاء من الساعة 9 حتى 12 ظهراً.",
             "uk": "Соціальна консультація відкрита для всіх мешканців Штайнаха й околиць. Тут пояснюють строки, разом із вами пишуть заперечення й скеровують до профільних служб. Прийом щовівторка з 9:00 до 12:00.",
@@ -3262,7 +3262,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Волонтери-наставники допомагають із матеріалом професійної школи, фаховою мовою та підготовкою до іспитів.",
         },
         "description": {
-            "de": "Viele Auszubildende scheitern nicht am Beruf, sondern an der Fachsprache. Eine Patin oder ein Pate trifft sich einmal pro Woche mit Ihnen. Die AWO hält auch Kontakt zum Ausbildungsbetrieb, wenn Sie das möchten.",
+            "de": "Viele Auszubildende scheitern nicht am Beruf, sondern an der Fachsprache. Eine Patin oder ein Pate trifft sich einmal pro Woche mit dir. Die AWO hält auch Kontakt zum Ausbildungsbetrieb, wenn du das möchtest.",
             "en": "Many trainees struggle not with the job itself but with technical language. A mentor meets you once a week. If you wish, AWO also keeps in touch with your training company.",
             "ar": "يواجه كثير من المتدربين صعوبة ليس في المهنة نفسها بل في اللغة التخصصية. يلتقي بك مرشد أو مرشدة مرة في الأسبوع. وإذا رغبت، تبقى AWO أيضاً على تواصل مع الشركة التي تتدرب فيها.",
             "uk": "Багатьом учням важко не з самою професією, а з фаховою мовою. Наставниця чи наставник зустрічається з вами раз на тиждень. За вашим бажанням AWO також підтримує зв’язок із підприємством, де ви навчаєтеся.",
@@ -3275,7 +3275,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich beim JMD oder in der AWO Steinach; die Vermittlung dauert etwa zwei Wochen.",
+            "de": "Melde dich beim JMD oder in der AWO Steinach; die Vermittlung dauert etwa zwei Wochen.",
             "en": "Contact the JMD or AWO Steinach; matching takes about two weeks.",
             "ar": "تواصل مع خدمة JMD أو مع AWO في شتايناخ؛ ويستغرق إيجاد مرشد نحو أسبوعين.",
             "uk": "Зверніться до JMD або AWO в Штайнаху; підбір наставника триває близько двох тижнів.",
@@ -3300,13 +3300,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Служба розшуку Червоного Хреста: пошук зниклих родичів",
         },
         "summary": {
-            "de": "Haben Sie durch Krieg, Flucht oder Katastrophen den Kontakt zu Familienangehörigen verloren? Wir suchen weltweit.",
+            "de": "Hast du durch Krieg, Flucht oder Katastrophen den Kontakt zu Familienangehörigen verloren? Wir suchen weltweit.",
             "en": "Have you lost contact with family members because of war, flight or disaster? We search worldwide.",
             "ar": "هل فقدت الاتصال بأفراد من عائلتك بسبب الحرب أو اللجوء أو الكوارث؟ نحن نبحث في جميع أنحاء العالم.",
             "uk": "Ви втратили зв’язок із родичами через війну, втечу чи катастрофу? Ми шукаємо по всьому світу.",
         },
         "description": {
-            "de": "Der Suchdienst arbeitet mit dem Internationalen Roten Kreuz und Rotkreuz-Gesellschaften in über 190 Ländern zusammen. Auch Fotos auf der Plattform „Trace the Face“ können helfen. Ihre Daten werden vertraulich behandelt und nur mit Ihrer Zustimmung weitergegeben.",
+            "de": "Der Suchdienst arbeitet mit dem Internationalen Roten Kreuz und Rotkreuz-Gesellschaften in über 190 Ländern zusammen. Auch Fotos auf der Plattform „Trace the Face“ können helfen. Deine Daten werden vertraulich behandelt und nur mit deiner Zustimmung weitergegeben.",
             "en": "The tracing service works with the International Committee of the Red Cross and Red Cross societies in over 190 countries. Photos on the “Trace the Face” platform can also help. Your data is treated confidentially and only shared with your consent.",
             "ar": "تتعاون خدمة البحث مع اللجنة الدولية للصليب الأحمر وجمعيات الصليب والهلال الأحمر في أكثر من 190 دولة. ويمكن أن تساعد أيضاً الصور المنشورة على منصة „Trace the Face“. تُعامل بياناتك بسرية ولا تُشارك إلا بموافقتك.",
             "uk": "Служба розшуку співпрацює з Міжнародним комітетом Червоного Хреста й національними товариствами в понад 190 країнах. Допомогти можуть і фото на платформі «Trace the Face». Ваші дані конфіденційні й передаються лише з вашої згоди.",
@@ -3319,7 +3319,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Termin telefonisch vereinbaren; bringen Sie alle Informationen zur gesuchten Person mit.",
+            "de": "Termin telefonisch vereinbaren; bring alle Informationen zur gesuchten Person mit.",
             "en": "Book an appointment by phone; bring all the information you have about the person you are looking for.",
             "ar": "احجز موعداً هاتفياً؛ وأحضر كل المعلومات المتوفرة لديك عن الشخص الذي تبحث عنه.",
             "uk": "Запишіться телефоном; візьміть усю інформацію про людину, яку шукаєте.",
@@ -3356,7 +3356,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Консультація щодо возз’єднання сім’ї (служба розшуку Червоного Хреста)",
         },
         "summary": {
-            "de": "Unterstützung, wenn Ihre Angehörigen im Ausland ein Visum beantragen und nach Deutschland reisen möchten.",
+            "de": "Unterstützung, wenn deine Angehörigen im Ausland ein Visum beantragen und nach Deutschland reisen möchten.",
             "en": "Support when your relatives abroad apply for a visa and want to travel to Germany.",
             "ar": "دعم عندما يتقدم أقاربك في الخارج بطلب تأشيرة ويرغبون في السفر إلى ألمانيا.",
             "uk": "Підтримка, коли ваші родичі за кордоном подають заяву на візу й хочуть приїхати до Німеччини.",
@@ -3408,7 +3408,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Одноденний курс, визнаний для отримання водійських прав, – з малюнками, повільною мовою та великою кількістю практики.",
         },
         "description": {
-            "de": "Sie lernen stabile Seitenlage, Herz-Lungen-Wiederbelebung und was bei Notfällen zu tun ist. Die Trainerin erklärt Fachwörter und zeigt alles mehrmals. Der Kurs dauert neun Unterrichtseinheiten an einem Samstag.",
+            "de": "Du lernst stabile Seitenlage, Herz-Lungen-Wiederbelebung und was bei Notfällen zu tun ist. Die Trainerin erklärt Fachwörter und zeigt alles mehrmals. Der Kurs dauert neun Unterrichtseinheiten an einem Samstag.",
             "en": "You learn the recovery position, CPR and what to do in an emergency. The trainer explains technical words and demonstrates everything several times. The course consists of nine lessons on one Saturday.",
             "ar": "تتعلم وضعية الإفاقة الجانبية والإنعاش القلبي الرئوي وما يجب فعله في حالات الطوارئ. تشرح المدرّبة المصطلحات وتعرض كل خطوة عدة مرات. تتكوّن الدورة من تسع حصص في يوم سبت واحد.",
             "uk": "Ви навчитеся стабільному бічному положенню, серцево-легеневій реанімації та діям у надзвичайних ситуаціях. Тренерка пояснює терміни й показує все кілька разів. Курс складається з дев’яти навчальних одиниць в одну суботу.",
@@ -3539,7 +3539,7 @@ OFFERS: list[dict[str, Any]] = [
         "agency": "drk",
         "slug": "gesundheitslotsen",
         "name": {
-            "de": "Gesundheitslotsen: Gesundheitsinfos in Ihrer Sprache",
+            "de": "Gesundheitslotsen: Gesundheitsinfos in deiner Sprache",
             "en": "Health guides: health information in your language",
             "ar": "المرشدون الصحيون: معلومات صحية بلغتك",
             "uk": "Посередники з питань здоров’я: інформація про здоров’я вашою мовою",
@@ -3605,7 +3605,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Nicht mehr möglich; bitte wenden Sie sich an die Ausländerbehörde.",
+            "de": "Nicht mehr möglich; bitte wende dich an die Ausländerbehörde.",
             "en": "No longer possible; please contact the immigration office.",
             "ar": "لم يعد ذلك ممكناً؛ يرجى التوجه إلى دائرة الأجانب.",
             "uk": "Більше неможливо; будь ласка, зверніться до відомства у справах іноземців.",
@@ -3656,7 +3656,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": FEE_INTEGRATION_COURSE,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Kommen Sie mit Ihrem Berechtigungsschein zum Einstufungstest; Termine jeden Montag um 9 Uhr.",
+            "de": "Komm mit deinem Berechtigungsschein zum Einstufungstest; Termine jeden Montag um 9 Uhr.",
             "en": "Bring your certificate of eligibility to the placement test; tests every Monday at 9 am.",
             "ar": "أحضر شهادة الأحقية إلى اختبار تحديد المستوى؛ يُعقد الاختبار كل يوم اثنين في الساعة 9 صباحاً.",
             "uk": "Прийдіть із дозволом на участь на тест для визначення рівня; тести щопонеділка о 9:00.",
@@ -3714,7 +3714,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": FEE_INTEGRATION_COURSE,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Termin für ein Beratungsgespräch und den Einstufungstest vereinbaren; geben Sie Alter und Zahl Ihrer Kinder an.",
+            "de": "Termin für ein Beratungsgespräch und den Einstufungstest vereinbaren; gib Alter und Zahl deiner Kinder an.",
             "en": "Book an advice meeting and placement test; tell us the age and number of your children.",
             "ar": "احجزي موعداً للاستشارة واختبار تحديد المستوى؛ وأخبرينا بعدد أطفالك وأعمارهم.",
             "uk": "Запишіться на консультацію та тест для визначення рівня; вкажіть кількість і вік ваших дітей.",
@@ -3742,7 +3742,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Інтеграційний курс для матерів і батьків з акцентом на дитсадок, школу та виховання – у зручний для сім’ї час.",
         },
         "description": {
-            "de": "Der Kurs hat 1.000 Unterrichtsstunden und findet von 8:30 bis 12 Uhr statt. Sie besuchen gemeinsam eine Schule und eine Kita und üben Elterngespräche. Für Kleinkinder kann eine Betreuung organisiert werden.",
+            "de": "Der Kurs hat 1.000 Unterrichtsstunden und findet von 8:30 bis 12 Uhr statt. Du besuchst mit der Gruppe eine Schule und eine Kita und übst Elterngespräche. Für Kleinkinder kann eine Betreuung organisiert werden.",
             "en": "The course has 1,000 lessons and runs from 8:30 am to 12 noon. You visit a school and a day-care centre together and practise parent-teacher meetings. Childcare for toddlers can be arranged.",
             "ar": "تتضمن الدورة 1000 حصة دراسية وتُعقد من الساعة 8:30 حتى 12 ظهراً. تزورون معاً مدرسة وروضة وتتدربون على لقاءات الأهل مع المعلمين. ويمكن تنظيم رعاية للأطفال الصغار.",
             "uk": "Курс має 1000 академічних годин і проходить з 8:30 до 12:00. Ви разом відвідуєте школу й дитсадок і практикуєте розмови з учителями та вихователями. Для малюків можна організувати догляд.",
@@ -3790,7 +3790,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Для людей, які не вміють або погано вміють читати й писати, чи лише починають вивчати латинську абетку.",
         },
         "description": {
-            "de": "In kleinen Gruppen lernen Sie Schritt für Schritt Buchstaben, Lesen, Schreiben und Deutsch sprechen. Der Kurs hat bis zu 1.300 Unterrichtsstunden und viel Wiederholung. Die Lehrkräfte sind besonders für Alphabetisierung ausgebildet.",
+            "de": "In kleinen Gruppen lernst du Schritt für Schritt Buchstaben, Lesen, Schreiben und Deutsch sprechen. Der Kurs hat bis zu 1.300 Unterrichtsstunden und viel Wiederholung. Die Lehrkräfte sind besonders für Alphabetisierung ausgebildet.",
             "en": "In small groups you learn letters, reading, writing and speaking German step by step. The course has up to 1,300 lessons with lots of repetition. The teachers are specially trained in literacy.",
             "ar": "في مجموعات صغيرة تتعلم خطوة بخطوة الحروف والقراءة والكتابة والتحدث بالألمانية. تتضمن الدورة حتى 1300 حصة دراسية مع الكثير من التكرار. المعلمون مدرَّبون خصيصاً على تعليم القراءة والكتابة.",
             "uk": "У невеликих групах ви крок за кроком вивчаєте літери, читання, письмо та розмовну німецьку. Курс має до 1300 академічних годин і багато повторення. Викладачі спеціально підготовлені до навчання грамоти.",
@@ -3810,7 +3810,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": FEE_INTEGRATION_COURSE,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Kommen Sie zur Beratung in die VHS; der Einstufungstest wird mündlich und mit Bildern gemacht.",
+            "de": "Komm zur Beratung in die VHS; der Einstufungstest wird mündlich und mit Bildern gemacht.",
             "en": "Come to the VHS for advice; the placement test is done orally and with pictures.",
             "ar": "تعال إلى الجامعة الشعبية للاستشارة؛ يُجرى اختبار تحديد المستوى شفهياً وبالصور.",
             "uk": "Приходьте до VHS на консультацію; тест для визначення рівня проводять усно й за допомогою малюнків.",
@@ -3886,7 +3886,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Перші знання німецької та важлива інформація про побут, покупки, лікарів і житло – для людей у процедурі надання притулку.",
         },
         "description": {
-            "de": "Der Kurs umfasst 300 Unterrichtsstunden in Modulen und findet direkt in der Gemeinschaftsunterkunft Mühlbach und in Rosenau statt. Sie brauchen keinen Berechtigungsschein. Am Ende erhalten Sie eine Teilnahmebescheinigung.",
+            "de": "Der Kurs umfasst 300 Unterrichtsstunden in Modulen und findet direkt in der Gemeinschaftsunterkunft Mühlbach und in Rosenau statt. Du brauchst keinen Berechtigungsschein. Am Ende erhältst du eine Teilnahmebescheinigung.",
             "en": "The course has 300 lessons in modules and takes place directly in the Mühlbach shared accommodation and in Rosenau. You do not need a certificate of eligibility. At the end you receive a certificate of attendance.",
             "ar": "تتضمن الدورة 300 حصة دراسية مقسّمة إلى وحدات، وتُعقد مباشرة في السكن الجماعي في موهلباخ وفي روزيناو. لا تحتاج إلى شهادة أحقية. وفي النهاية تحصل على شهادة حضور.",
             "uk": "Курс складається з 300 академічних годин у модулях і проходить просто в гуртожитку в Мюльбаху та в Розенау. Дозвіл на участь не потрібен. Наприкінці ви отримаєте довідку про участь.",
@@ -3899,7 +3899,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Melden Sie sich bei der Sozialbetreuung in der Unterkunft oder direkt in der VHS.",
+            "de": "Melde dich bei der Sozialbetreuung in der Unterkunft oder direkt in der VHS.",
             "en": "Register with the social workers in your accommodation or directly at the VHS.",
             "ar": "سجّل لدى المشرفين الاجتماعيين في السكن أو مباشرة في الجامعة الشعبية.",
             "uk": "Запишіться в соціальних працівників гуртожитку або безпосередньо у VHS.",
@@ -3927,7 +3927,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Німецька для роботи з рівня B1 до B2: листи, телефонні розмови, наради та заявки на роботу.",
         },
         "description": {
-            "de": "Der Kurs hat 500 Unterrichtsstunden und endet mit der Prüfung „Deutsch-Test für den Beruf B2“. Er findet in Teilzeit am Abend statt, damit Sie nebenbei arbeiten können. Ein Praktikum im Betrieb ist möglich.",
+            "de": "Der Kurs hat 500 Unterrichtsstunden und endet mit der Prüfung „Deutsch-Test für den Beruf B2“. Er findet in Teilzeit am Abend statt, damit du nebenbei arbeiten kannst. Ein Praktikum im Betrieb ist möglich.",
             "en": "The course has 500 lessons and ends with the “German Test for the Workplace B2”. It runs part-time in the evenings so that you can work at the same time. An internship at a company is possible.",
             "ar": "تتضمن الدورة 500 حصة دراسية وتنتهي باختبار „الألمانية للعمل B2“. تُعقد بدوام جزئي في المساء حتى تتمكن من العمل في الوقت نفسه. ويمكن القيام بتدريب عملي في شركة.",
             "uk": "Курс має 500 академічних годин і завершується іспитом «Німецька для професії B2». Заняття ввечері в режимі неповного дня, тож можна паралельно працювати. Можлива практика на підприємстві.",
@@ -3947,7 +3947,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sie brauchen eine Berechtigung vom Jobcenter, der Agentur für Arbeit oder dem BAMF; danach Einstufungstest in der VHS.",
+            "de": "Du brauchst eine Berechtigung vom Jobcenter, der Agentur für Arbeit oder dem BAMF; danach Einstufungstest in der VHS.",
             "en": "You need an authorisation from the Jobcenter, the employment agency or BAMF; then take the placement test at the VHS.",
             "ar": "تحتاج إلى تصريح من مركز العمل أو وكالة العمل أو المكتب الاتحادي للهجرة واللاجئين؛ ثم تجري اختبار تحديد المستوى في الجامعة الشعبية.",
             "uk": "Потрібен дозвіл від джобцентру, Агентури з праці або BAMF; після цього – тест для визначення рівня у VHS.",
@@ -3980,7 +3980,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Інтеграційний курс наживо у віртуальному класі – для всіх, хто не може регулярно їздити до VHS.",
         },
         "description": {
-            "de": "Der Unterricht findet per Videokonferenz mit einer festen Lehrkraft statt, dazu kommen Übungen auf der Lernplattform. Sie brauchen einen Laptop oder Tablet und stabiles Internet; Leihgeräte sind begrenzt verfügbar. Die Prüfungen legen Sie vor Ort in Auenstadt ab.",
+            "de": "Der Unterricht findet per Videokonferenz mit einer festen Lehrkraft statt, dazu kommen Übungen auf der Lernplattform. Du brauchst einen Laptop oder Tablet und stabiles Internet; Leihgeräte sind begrenzt verfügbar. Die Prüfungen legst du vor Ort in Auenstadt ab.",
             "en": "Lessons take place by video conference with a regular teacher, plus exercises on a learning platform. You need a laptop or tablet and a stable internet connection; a limited number of loan devices is available. You take the exams on site in Auenstadt.",
             "ar": "تُعقد الدروس عبر مؤتمرات الفيديو مع معلم ثابت، إضافة إلى تمارين على منصة تعليمية. تحتاج إلى حاسوب محمول أو جهاز لوحي واتصال إنترنت مستقر؛ وتتوفر أجهزة للإعارة بعدد محدود. تُجرى الامتحانات حضورياً في آوينشتات.",
             "uk": "Заняття проходять у відеоконференції з постійним викладачем, а також є вправи на навчальній платформі. Потрібні ноутбук або планшет і стабільний інтернет; пристроїв для позики обмежена кількість. Іспити складаються очно в Ауенштадті.",
@@ -4000,7 +4000,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": FEE_INTEGRATION_COURSE,
         "format": "online",
         "how_to_apply": {
-            "de": "Online-Einstufungstest auf der VHS-Website buchen; danach erhalten Sie Ihre Zugangsdaten.",
+            "de": "Online-Einstufungstest auf der VHS-Website buchen; danach erhältst du deine Zugangsdaten.",
             "en": "Book an online placement test on the VHS website; you then receive your login details.",
             "ar": "احجز اختبار تحديد المستوى عبر الإنترنت على موقع الجامعة الشعبية؛ بعد ذلك تحصل على بيانات الدخول.",
             "uk": "Забронюйте онлайн-тест для визначення рівня на сайті VHS; після цього отримаєте дані для входу.",
@@ -4028,7 +4028,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Дати складання тесту на громадянство, а також короткий підготовчий курс протягом двох вечорів.",
         },
         "description": {
-            "de": "Der Test hat 33 Fragen zu Politik, Geschichte und Gesellschaft; 17 richtige Antworten reichen zum Bestehen. Im Vorbereitungskurs üben Sie mit dem offiziellen Fragenkatalog. Die Prüfung findet einmal im Monat an einem Samstag statt.",
+            "de": "Der Test hat 33 Fragen zu Politik, Geschichte und Gesellschaft; 17 richtige Antworten reichen zum Bestehen. Im Vorbereitungskurs übst du mit dem offiziellen Fragenkatalog. Die Prüfung findet einmal im Monat an einem Samstag statt.",
             "en": "The test has 33 questions on politics, history and society; 17 correct answers are enough to pass. In the preparation course you practise with the official question catalogue. The exam takes place on one Saturday each month.",
             "ar": "يتكون الاختبار من 33 سؤالاً حول السياسة والتاريخ والمجتمع، ويكفي 17 إجابة صحيحة للنجاح. في الدورة التحضيرية تتدرب على قائمة الأسئلة الرسمية. يُعقد الامتحان مرة في الشهر في أحد أيام السبت.",
             "uk": "Тест містить 33 запитання з політики, історії та суспільства; для успішного складання достатньо 17 правильних відповідей. На підготовчому курсі ви тренуєтеся за офіційним переліком запитань. Іспит проводять раз на місяць у суботу.",
@@ -4139,7 +4139,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Німецька для медсестер і медбратів з іноземною освітою – підготовка до визнання диплома та фахового мовного іспиту.",
         },
         "description": {
-            "de": "Sie üben Übergaben, Pflegedokumentation und Gespräche mit Patienten, Angehörigen und Ärzten. Der Kurs hat 300 Unterrichtsstunden und ein Praktikum in einer Klinik der Region. Er passt gut zur Anpassungsmaßnahme für die Anerkennung.",
+            "de": "Du übst Übergaben, Pflegedokumentation und Gespräche mit Patienten, Angehörigen und Ärzten. Der Kurs hat 300 Unterrichtsstunden und ein Praktikum in einer Klinik der Region. Er passt gut zur Anpassungsmaßnahme für die Anerkennung.",
             "en": "You practise shift handovers, care documentation and conversations with patients, relatives and doctors. The course has 300 lessons and includes an internship at a local hospital. It fits well with the adaptation programme for recognition.",
             "ar": "تتدرب على تسليم المناوبات وتوثيق الرعاية والمحادثات مع المرضى وذويهم والأطباء. تتضمن الدورة 300 حصة دراسية وتدريباً عملياً في مستشفى في المنطقة. وهي تتناسب جيداً مع برنامج التكيّف اللازم للاعتراف بالشهادة.",
             "uk": "Ви практикуєте передачу зміни, документацію догляду та розмови з пацієнтами, родичами й лікарями. Курс має 300 академічних годин і практику в клініці регіону. Він добре поєднується з адаптаційним заходом для визнання.",
@@ -4241,7 +4241,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Вивчайте німецьку наживо онлайн двічі на тиждень увечері – ідеально поряд із роботою, змінами чи сім’єю.",
         },
         "description": {
-            "de": "Der Kurs findet dienstags und donnerstags von 19 bis 20:30 Uhr per Videokonferenz statt. Verpasste Stunden können Sie als Aufzeichnung nachholen. Angeboten werden die Stufen A2, B1 und B2.",
+            "de": "Der Kurs findet dienstags und donnerstags von 19 bis 20:30 Uhr per Videokonferenz statt. Verpasste Stunden kannst du als Aufzeichnung nachholen. Angeboten werden die Stufen A2, B1 und B2.",
             "en": "The course runs on Tuesdays and Thursdays from 7 pm to 8:30 pm by video conference. You can catch up on missed lessons via recordings. Levels A2, B1 and B2 are offered.",
             "ar": "تُعقد الدورة أيام الثلاثاء والخميس من الساعة 7 حتى 8:30 مساءً عبر مؤتمرات الفيديو. يمكنك تعويض الحصص الفائتة من خلال التسجيلات. تتوفر المستويات التالية: A2، B1، B2.",
             "uk": "Курс проходить щовівторка та щочетверга з 19:00 до 20:30 у відеоконференції. Пропущені заняття можна переглянути в записі. Пропонуються рівні A2, B1 і B2.",
@@ -4287,7 +4287,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Компактний курс підготовки до іспиту B1, а також визнані іспити telc від A1 до C1 на місці.",
         },
         "description": {
-            "de": "In 20 Stunden trainieren Sie alle Prüfungsteile mit Originalaufgaben und bekommen Rückmeldung zu Schreiben und Sprechen. Prüfungen finden jeden Monat statt. Das Zertifikat wird für Einbürgerung, Niederlassungserlaubnis und viele Arbeitgeber anerkannt.",
+            "de": "In 20 Stunden trainierst du alle Prüfungsteile mit Originalaufgaben und bekommst Rückmeldung zu Schreiben und Sprechen. Prüfungen finden jeden Monat statt. Das Zertifikat wird für Einbürgerung, Niederlassungserlaubnis und viele Arbeitgeber anerkannt.",
             "en": "In 20 hours you practise all exam parts with original tasks and get feedback on writing and speaking. Exams take place every month. The certificate is accepted for naturalisation, settlement permits and by many employers.",
             "ar": "خلال 20 ساعة تتدرب على جميع أجزاء الامتحان بمهام أصلية وتحصل على ملاحظات حول الكتابة والمحادثة. تُعقد الامتحانات كل شهر. والشهادة معترف بها للتجنيس والإقامة الدائمة ولدى كثير من أصحاب العمل.",
             "uk": "За 20 годин ви тренуєте всі частини іспиту на оригінальних завданнях і отримуєте відгук щодо письма й мовлення. Іспити проводяться щомісяця. Сертифікат визнається для громадянства, дозволу на постійне проживання та багатьма роботодавцями.",
@@ -4341,7 +4341,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Дворічні класи для молодих мігрантів шкільного віку професійної школи: німецька, математика, практики та атестат середньої школи.",
         },
         "description": {
-            "de": "Im ersten Jahr (Vorklasse) steht Deutsch im Mittelpunkt, im zweiten Jahr kommen Praktika in Betrieben dazu. Am Ende können Sie den Mittelschulabschluss erwerben. Sozialpädagoginnen unterstützen bei persönlichen Fragen und bei der Ausbildungssuche.",
+            "de": "Im ersten Jahr (Vorklasse) steht Deutsch im Mittelpunkt, im zweiten Jahr kommen Praktika in Betrieben dazu. Am Ende kannst du den Mittelschulabschluss erwerben. Sozialpädagoginnen unterstützen bei persönlichen Fragen und bei der Ausbildungssuche.",
             "en": "In the first year (preparatory class) the focus is on German; in the second year you also do internships in companies. At the end you can gain the lower secondary school certificate. Social workers support you with personal questions and finding an apprenticeship.",
             "ar": "في السنة الأولى (الصف التمهيدي) يكون التركيز على اللغة الألمانية، وفي السنة الثانية يُضاف التدريب العملي في الشركات. وفي النهاية يمكنك الحصول على شهادة المدرسة الإعدادية. تدعمك أخصائيات اجتماعيات في المسائل الشخصية وفي البحث عن تدريب مهني.",
             "uk": "Перший рік (підготовчий клас) зосереджений на німецькій, у другому році додаються практики на підприємствах. Наприкінці можна отримати атестат середньої школи. Соціальні педагогині допомагають з особистими питаннями та пошуком місця навчання.",
@@ -4401,7 +4401,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Додаткові уроки німецької з фаховою лексикою для учнів, для яких німецька не рідна, – просто в професійній школі.",
         },
         "description": {
-            "de": "Zwei Stunden pro Woche im Anschluss an den Berufsschulunterricht. Die Lehrkräfte arbeiten mit Texten aus Ihrem Beruf und bereiten auf Zwischen- und Abschlussprüfung vor. Die Teilnahme wird im Zeugnis vermerkt.",
+            "de": "Zwei Stunden pro Woche im Anschluss an den Berufsschulunterricht. Die Lehrkräfte arbeiten mit Texten aus deinem Beruf und bereiten auf Zwischen- und Abschlussprüfung vor. Die Teilnahme wird im Zeugnis vermerkt.",
             "en": "Two hours a week right after vocational school classes. Teachers work with texts from your trade and prepare you for the intermediate and final exams. Participation is noted on your school report.",
             "ar": "ساعتان أسبوعياً بعد دروس المدرسة المهنية مباشرة. يعمل المعلمون بنصوص من مهنتك ويحضّرونك للامتحان المرحلي والنهائي. تُذكر المشاركة في الشهادة المدرسية.",
             "uk": "Дві години на тиждень одразу після уроків у професійній школі. Викладачі працюють із текстами з вашої професії та готують до проміжного й випускного іспитів. Участь зазначається в табелі.",
@@ -4414,7 +4414,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sprechen Sie Ihre Klassenleitung an oder melden Sie sich im Sekretariat.",
+            "de": "Sprich deine Klassenleitung an oder melde dich im Sekretariat.",
             "en": "Talk to your class teacher or register at the school office.",
             "ar": "تحدّث مع مربي صفك أو سجّل في سكرتارية المدرسة.",
             "uk": "Зверніться до класного керівника або запишіться в секретаріаті.",
@@ -4495,7 +4495,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Практика розмовної німецької за кавою й тортом – щосереди, без запису, для всіх рівнів.",
         },
         "description": {
-            "de": "Ehrenamtliche aus Bergheim sprechen mit Ihnen an kleinen Tischen über Alltag, Arbeit und Hobbys. Es gibt eine Spielecke für Kinder. Das Sprachcafé ist jeden Mittwoch von 16 bis 18 Uhr im Begegnungscafé geöffnet.",
+            "de": "Ehrenamtliche aus Bergheim sprechen mit dir an kleinen Tischen über Alltag, Arbeit und Hobbys. Es gibt eine Spielecke für Kinder. Das Sprachcafé ist jeden Mittwoch von 16 bis 18 Uhr im Begegnungscafé geöffnet.",
             "en": "Volunteers from Bergheim chat with you at small tables about everyday life, work and hobbies. There is a play corner for children. The language café is open every Wednesday from 4 pm to 6 pm at the meeting café.",
             "ar": "يتحدث معك متطوعون من بيرغهايم على طاولات صغيرة عن الحياة اليومية والعمل والهوايات. توجد زاوية لعب للأطفال. يفتح مقهى اللغة كل يوم أربعاء من الساعة 4 حتى 6 مساءً في مقهى اللقاء.",
             "uk": "Волонтери з Берггайма розмовляють із вами за невеликими столиками про побут, роботу й хобі. Є ігровий куточок для дітей. Мовне кафе працює щосереди з 16:00 до 18:00 у кафе зустрічей.",
@@ -4581,13 +4581,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Супровід до установ і на прийоми до лікаря",
         },
         "summary": {
-            "de": "Ehrenamtliche fahren mit Ihnen zu Behörden, Ärzten oder Schulgesprächen und helfen beim Verstehen.",
+            "de": "Ehrenamtliche fahren mit dir zu Behörden, Ärzten oder Schulgesprächen und helfen beim Verstehen.",
             "en": "Volunteers go with you to authorities, doctors or school meetings and help you understand.",
             "ar": "يرافقك متطوعون إلى الدوائر الحكومية أو الأطباء أو لقاءات المدرسة ويساعدونك على الفهم.",
             "uk": "Волонтери їдуть із вами до установ, лікарів чи на розмови в школі й допомагають зрозуміти сказане.",
         },
         "description": {
-            "de": "Viele Ehrenamtliche haben ein Auto und können auch in die Kreisstadt fahren. Sie ersetzen keine professionellen Dolmetscher, helfen aber bei einfacher Verständigung und beim Ausfüllen von Formularen. Bitte melden Sie sich mindestens drei Tage vorher.",
+            "de": "Viele Ehrenamtliche haben ein Auto und können auch in die Kreisstadt fahren. Sie ersetzen keine professionellen Dolmetscher, helfen aber bei einfacher Verständigung und beim Ausfüllen von Formularen. Bitte melde dich mindestens drei Tage vorher.",
             "en": "Many volunteers have a car and can also drive to the district town. They do not replace professional interpreters but help with simple communication and filling in forms. Please get in touch at least three days in advance.",
             "ar": "لدى كثير من المتطوعين سيارات ويمكنهم أيضاً القيادة إلى مدينة المقاطعة. لا يحلّون محل المترجمين المحترفين، لكنهم يساعدون في التواصل البسيط وتعبئة الاستمارات. يرجى التواصل قبل ثلاثة أيام على الأقل.",
             "uk": "Багато волонтерів мають авто й можуть поїхати також до районного центру. Вони не замінюють професійних перекладачів, але допомагають у простому спілкуванні та заповненні бланків. Будь ласка, звертайтеся щонайменше за три дні.",
@@ -4672,7 +4672,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Ремонтуйте велосипед самі з інструментами та допомогою волонтерів – щосуботи та щосереди.",
         },
         "description": {
-            "de": "In der Werkstatt lernen Sie, wie man einen Platten flickt, Bremsen einstellt oder Licht repariert. Ersatzteile gibt es zum Selbstkostenpreis. Geöffnet ist mittwochs von 17 bis 19 Uhr und samstags von 10 bis 14 Uhr.",
+            "de": "In der Werkstatt lernst du, wie man einen Platten flickt, Bremsen einstellt oder Licht repariert. Ersatzteile gibt es zum Selbstkostenpreis. Geöffnet ist mittwochs von 17 bis 19 Uhr und samstags von 10 bis 14 Uhr.",
             "en": "In the workshop you learn how to fix a flat tyre, adjust brakes or repair lights. Spare parts are sold at cost price. Open on Wednesdays from 5 pm to 7 pm and Saturdays from 10 am to 2 pm.",
             "ar": "في الورشة تتعلم كيف تصلح إطاراً مثقوباً وتضبط المكابح وتصلح الإضاءة. تُباع قطع الغيار بسعر التكلفة. ساعات العمل: الأربعاء من 5 حتى 7 مساءً، والسبت من 10 صباحاً حتى 2 ظهراً.",
             "uk": "У майстерні ви навчитеся заклеювати проколоту шину, налаштовувати гальма й лагодити освітлення. Запчастини продаються за собівартістю. Відкрито щосереди з 17:00 до 19:00 і щосуботи з 10:00 до 14:00.",
@@ -4877,7 +4877,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Kommen Sie dienstags um 9 Uhr ins Gemeindehaus; bitte sagen Sie vorher, wie viele Kinder Sie mitbringen.",
+            "de": "Komm dienstags um 9 Uhr ins Gemeindehaus; bitte sag vorher, wie viele Kinder du mitbringst.",
             "en": "Come to the community hall on Tuesdays at 9 am; please tell us in advance how many children you are bringing.",
             "ar": "تعالي إلى دار الجماعة يوم الثلاثاء في الساعة 9 صباحاً؛ ويرجى إخبارنا مسبقاً بعدد الأطفال الذين ستحضرينهم.",
             "uk": "Приходьте до громадського дому щовівторка о 9:00; будь ласка, заздалегідь повідомте, скількох дітей приведете.",
@@ -5277,7 +5277,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Юридична консультація для орендарів щодо підвищення оренди, застави, недоліків житла, розірвання договору та комунальних витрат.",
         },
         "description": {
-            "de": "Erfahrene Juristinnen und Juristen prüfen Ihren Mietvertrag und Ihre Briefe vom Vermieter. Wenn nötig, schreibt der Verein für Sie an den Vermieter. Mitglieder sind automatisch rechtsschutzversichert für Mietstreitigkeiten.",
+            "de": "Erfahrene Juristinnen und Juristen prüfen deinen Mietvertrag und deine Briefe vom Vermieter. Wenn nötig, schreibt der Verein für dich an den Vermieter. Mitglieder sind automatisch rechtsschutzversichert für Mietstreitigkeiten.",
             "en": "Experienced lawyers check your rental contract and letters from your landlord. If necessary, the association writes to the landlord on your behalf. Members automatically have legal expenses insurance for rental disputes.",
             "ar": "يفحص حقوقيون ذوو خبرة عقد إيجارك ورسائل المؤجر إليك. وعند الضرورة تكتب الجمعية إلى المؤجر نيابة عنك. ويتمتع الأعضاء تلقائياً بتأمين الحماية القانونية في نزاعات الإيجار.",
             "uk": "Досвідчені юристи перевіряють ваш договір оренди та листи від орендодавця. За потреби об’єднання пише орендодавцю від вашого імені. Члени автоматично мають страхування юридичних витрат у спорах щодо оренди.",
@@ -5338,7 +5338,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Безкоштовна первинна консультація без членства – з перекладачками арабської та української.",
         },
         "description": {
-            "de": "Am ersten Donnerstag im Monat beantworten wir Fragen zu Mietvertrag, Hausordnung, Kaution und Wohnungsübergabe. Wir erklären Ihre Rechte und Pflichten als Mieter in Deutschland. Bei komplizierten Fällen ist eine Mitgliedschaft sinnvoll.",
+            "de": "Am ersten Donnerstag im Monat beantworten wir Fragen zu Mietvertrag, Hausordnung, Kaution und Wohnungsübergabe. Wir erklären deine Rechte und Pflichten als Mieter in Deutschland. Bei komplizierten Fällen ist eine Mitgliedschaft sinnvoll.",
             "en": "On the first Thursday of each month we answer questions about rental contracts, house rules, deposits and handing over a flat. We explain your rights and duties as a tenant in Germany. For complicated cases, membership is advisable.",
             "ar": "في أول خميس من كل شهر نجيب عن الأسئلة المتعلقة بعقد الإيجار ونظام المبنى ومبلغ التأمين وتسليم الشقة. ونشرح حقوقك وواجباتك كمستأجر في ألمانيا. وفي الحالات المعقدة يُنصح بالانتساب إلى الجمعية.",
             "uk": "Першого четверга кожного місяця ми відповідаємо на запитання про договір оренди, правила будинку, заставу та передачу квартири. Пояснюємо ваші права й обов’язки як орендаря в Німеччині. У складних випадках варто стати членом об’єднання.",
@@ -5378,13 +5378,13 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Перевірка розрахунку комунальних витрат",
         },
         "summary": {
-            "de": "Hohe Nachzahlung? Wir prüfen Ihre Heiz- und Nebenkostenabrechnung – auch per Upload von zu Hause.",
+            "de": "Hohe Nachzahlung? Wir prüfen deine Heiz- und Nebenkostenabrechnung – auch per Upload von zu Hause.",
             "en": "A large additional payment? We check your heating and service charge statement – also by upload from home.",
             "ar": "مبلغ إضافي كبير مطلوب منك؟ نفحص كشف التدفئة والتكاليف الإضافية – ويمكنك أيضاً رفعه من المنزل.",
             "uk": "Велика доплата? Ми перевіримо розрахунок за опалення й комунальні послуги – також через завантаження з дому.",
         },
         "description": {
-            "de": "Viele Abrechnungen enthalten Fehler oder Kosten, die nicht umgelegt werden dürfen. Sie laden die Abrechnung hoch oder bringen sie vorbei und erhalten innerhalb von zwei Wochen eine schriftliche Einschätzung. Wer Bürgergeld bezieht, sollte die Nachzahlung zusätzlich beim Jobcenter einreichen.",
+            "de": "Viele Abrechnungen enthalten Fehler oder Kosten, die nicht umgelegt werden dürfen. Du lädst die Abrechnung hoch oder bringst sie vorbei und erhältst innerhalb von zwei Wochen eine schriftliche Einschätzung. Wer Bürgergeld bezieht, sollte die Nachzahlung zusätzlich beim Jobcenter einreichen.",
             "en": "Many statements contain mistakes or costs that may not be passed on to tenants. Upload or bring in the statement and you receive a written assessment within two weeks. If you receive Bürgergeld, also submit the additional payment to the Jobcenter.",
             "ar": "تحتوي كثير من الكشوف على أخطاء أو تكاليف لا يجوز تحميلها للمستأجر. ارفع الكشف إلكترونياً أو أحضره إلينا، وستحصل على تقييم مكتوب خلال أسبوعين. ومن يتلقى إعانة المواطن عليه أيضاً تقديم المبلغ الإضافي إلى مركز العمل.",
             "uk": "Багато розрахунків містять помилки або витрати, які не можна перекладати на орендаря. Завантажте розрахунок або принесіть його – письмову оцінку отримаєте протягом двох тижнів. Якщо ви отримуєте Bürgergeld, подайте доплату також до джобцентру.",
@@ -5438,7 +5438,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Подаровані продукти для людей з невеликим доходом – раз на тиждень за символічний внесок.",
         },
         "description": {
-            "de": "Die Tafel sammelt Obst, Gemüse, Brot und Milchprodukte von Supermärkten und Bäckereien. Mit Ihrem Tafelausweis können Sie einmal pro Woche zu einer festen Uhrzeit einkaufen. Ausgabe in Auenstadt dienstags und freitags, in Steinach donnerstags.",
+            "de": "Die Tafel sammelt Obst, Gemüse, Brot und Milchprodukte von Supermärkten und Bäckereien. Mit deinem Tafelausweis kannst du einmal pro Woche zu einer festen Uhrzeit einkaufen. Ausgabe in Auenstadt dienstags und freitags, in Steinach donnerstags.",
             "en": "The Tafel collects fruit, vegetables, bread and dairy products from supermarkets and bakeries. With your Tafel card you can shop once a week at a fixed time. Distribution in Auenstadt on Tuesdays and Fridays, in Steinach on Thursdays.",
             "ar": "يجمع بنك الطعام الفواكه والخضروات والخبز ومنتجات الألبان من المتاجر والمخابز. ببطاقة Tafel يمكنك التسوق مرة في الأسبوع في موعد ثابت. التوزيع في آوينشتات أيام الثلاثاء والجمعة، وفي شتايناخ يوم الخميس.",
             "uk": "Tafel збирає фрукти, овочі, хліб і молочні продукти в супермаркетах і пекарнях. З карткою Tafel можна раз на тиждень отримувати продукти у визначений час. Видача в Ауенштадті щовівторка та щоп’ятниці, у Штайнаху – щочетверга.",
@@ -5456,7 +5456,7 @@ OFFERS: list[dict[str, Any]] = [
         },
         "format": "in_person",
         "how_to_apply": {
-            "de": "Zuerst einen Tafelausweis beantragen; danach erhalten Sie Ihren Ausgabetag und die Uhrzeit.",
+            "de": "Zuerst einen Tafelausweis beantragen; danach erhältst du deinen Ausgabetag und die Uhrzeit.",
             "en": "First apply for a Tafel card; you will then get your distribution day and time.",
             "ar": "قدّم أولاً طلباً للحصول على بطاقة Tafel؛ وبعد ذلك تحصل على يوم التوزيع والساعة المخصصة لك.",
             "uk": "Спочатку оформіть картку Tafel; після цього вам призначать день і час видачі.",
@@ -5535,7 +5535,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Забирати, сортувати чи видавати продукти – волонтерити можна навіть із невеликим знанням німецької.",
         },
         "description": {
-            "de": "Im Tafel-Team arbeiten Menschen aus vielen Ländern zusammen, darunter viele ehemalige Kundinnen und Kunden. Sie üben Deutsch, lernen Leute kennen und erhalten eine Ehrenamtsbescheinigung für Bewerbungen. Schon drei Stunden pro Woche helfen.",
+            "de": "Im Tafel-Team arbeiten Menschen aus vielen Ländern zusammen, darunter viele ehemalige Kundinnen und Kunden. Du übst Deutsch, lernst Leute kennen und erhältst eine Ehrenamtsbescheinigung für Bewerbungen. Schon drei Stunden pro Woche helfen.",
             "en": "People from many countries work together in the Tafel team, including many former customers. You practise German, meet people and receive a volunteering certificate for job applications. Even three hours a week help.",
             "ar": "يعمل في فريق Tafel أشخاص من بلدان كثيرة، من بينهم كثير من المستفيدين السابقين. تمارس الألمانية وتتعرف على الناس وتحصل على شهادة تطوع تفيدك في طلبات التوظيف. حتى ثلاث ساعات أسبوعياً تُحدث فرقاً.",
             "uk": "У команді Tafel разом працюють люди з багатьох країн, серед них чимало колишніх отримувачів. Ви практикуєте німецьку, знайомитеся з людьми й отримуєте довідку про волонтерство для резюме. Допомагають навіть три години на тиждень.",
@@ -5548,7 +5548,7 @@ OFFERS: list[dict[str, Any]] = [
         "fee": None,
         "format": "in_person",
         "how_to_apply": {
-            "de": "Sprechen Sie das Team bei der Ausgabe an oder schreiben Sie eine E-Mail.",
+            "de": "Sprich das Team bei der Ausgabe an oder schreib eine E-Mail.",
             "en": "Talk to the team during distribution or send an email.",
             "ar": "تحدّث مع الفريق أثناء التوزيع أو أرسل بريداً إلكترونياً.",
             "uk": "Зверніться до команди під час видачі або напишіть електронного листа.",
@@ -5589,7 +5589,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Знайомство з бібліотекою: читацький квиток, позичання книжок, книжки для вивчення німецької, газети багатьма мовами та Wi-Fi.",
         },
         "description": {
-            "de": "Die Führung dauert 45 Minuten und wird langsam und mit Bildern erklärt. Sprachkursgruppen können einen eigenen Termin buchen. Danach können Sie direkt einen Bibliotheksausweis erhalten.",
+            "de": "Die Führung dauert 45 Minuten und wird langsam und mit Bildern erklärt. Sprachkursgruppen können einen eigenen Termin buchen. Danach kannst du direkt einen Bibliotheksausweis erhalten.",
             "en": "The tour takes 45 minutes and is explained slowly with pictures. Language course groups can book their own date. Afterwards you can get a library card right away.",
             "ar": "تستغرق الجولة 45 دقيقة ويُشرح فيها كل شيء ببطء وبالصور. يمكن لمجموعات دورات اللغة حجز موعد خاص بها. وبعد الجولة يمكنك الحصول مباشرة على بطاقة المكتبة.",
             "uk": "Екскурсія триває 45 хвилин, усе пояснюють повільно й із картинками. Групи мовних курсів можуть замовити окремий час. Після неї можна одразу отримати читацький квиток.",
@@ -5630,7 +5630,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Писати електронні листи, заповнювати онлайн-форми, сканувати документи – курс призупинено через ремонт комп’ютерної зони.",
         },
         "description": {
-            "de": "In vier Terminen lernen Sie die Grundlagen am Computer und am Smartphone, zum Beispiel das Hochladen von Unterlagen für Behörden. Wegen des Umbaus finden bis voraussichtlich Ende des Quartals keine Kurse statt. Die Warteliste bleibt offen.",
+            "de": "In vier Terminen lernst du die Grundlagen am Computer und am Smartphone, zum Beispiel das Hochladen von Unterlagen für Behörden. Wegen des Umbaus finden bis voraussichtlich Ende des Quartals keine Kurse statt. Die Warteliste bleibt offen.",
             "en": "Over four sessions you learn the basics on a computer and smartphone, for example uploading documents for authorities. Because of the refurbishment there will be no courses, probably until the end of the quarter. The waiting list remains open.",
             "ar": "خلال أربع حصص تتعلم أساسيات استخدام الحاسوب والهاتف الذكي، مثل رفع المستندات إلى الدوائر الحكومية. بسبب أعمال التجديد لن تُقام دورات على الأرجح حتى نهاية الربع الحالي من السنة. قائمة الانتظار لا تزال مفتوحة.",
             "uk": "За чотири заняття ви опануєте основи роботи з комп’ютером і смартфоном, наприклад завантаження документів для установ. Через ремонт курсів не буде, ймовірно, до кінця кварталу. Лист очікування залишається відкритим.",
@@ -5671,7 +5671,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Книжки з картинками німецькою та ще однією мовою, а потім творчі заняття – для дітей від 3 до 8 років.",
         },
         "description": {
-            "de": "Jeden zweiten Samstag lesen eine Bibliothekarin und eine Vorlesepatin dieselbe Geschichte auf Deutsch und zum Beispiel auf Arabisch, Ukrainisch oder Türkisch. Eltern sind herzlich eingeladen. Danach können Sie mehrsprachige Bücher ausleihen.",
+            "de": "Jeden zweiten Samstag lesen eine Bibliothekarin und eine Vorlesepatin dieselbe Geschichte auf Deutsch und zum Beispiel auf Arabisch, Ukrainisch oder Türkisch. Eltern sind herzlich eingeladen. Danach kannst du mehrsprachige Bücher ausleihen.",
             "en": "Every other Saturday, a librarian and a volunteer reader read the same story in German and, for example, Arabic, Ukrainian or Turkish. Parents are warmly invited. Afterwards you can borrow multilingual books.",
             "ar": "كل يوم سبت بعد أسبوعين تقرأ أمينة مكتبة ومتطوعة القصة نفسها بالألمانية وبلغة أخرى مثل العربية أو الأوكرانية أو التركية. الأهل مدعوون بكل ترحيب. وبعدها يمكنكم استعارة كتب متعددة اللغات.",
             "uk": "Кожної другої суботи бібліотекарка й волонтерка читають ту саму історію німецькою та, наприклад, арабською, українською чи турецькою. Батьків щиро запрошуємо. Після цього можна позичити багатомовні книжки.",
@@ -5722,7 +5722,7 @@ OFFERS: list[dict[str, Any]] = [
             "uk": "Безкоштовно користуйтеся онлайн-курсами мов, електронними книжками та газетами з усього світу за читацьким квитком.",
         },
         "description": {
-            "de": "Über die Onleihe und ein Sprachlernportal können Sie rund um die Uhr Deutsch üben, von A1 bis C1, auch mit Erklärungen in Arabisch, Ukrainisch oder Englisch. Zeitungen gibt es in über 60 Sprachen. Die Bibliothek hilft bei der ersten Anmeldung.",
+            "de": "Über die Onleihe und ein Sprachlernportal kannst du rund um die Uhr Deutsch üben, von A1 bis C1, auch mit Erklärungen in Arabisch, Ukrainisch oder Englisch. Zeitungen gibt es in über 60 Sprachen. Die Bibliothek hilft bei der ersten Anmeldung.",
             "en": "Via the e-lending service and a language learning portal you can practise German around the clock from A1 to C1, with explanations in Arabic, Ukrainian or English. Newspapers are available in over 60 languages. The library helps you log in for the first time.",
             "ar": "من خلال خدمة الإعارة الإلكترونية ومنصة لتعلم اللغات يمكنك التدرب على الألمانية على مدار الساعة من A1 إلى C1، مع شروح بالعربية أو الأوكرانية أو الإنجليزية. تتوفر صحف بأكثر من 60 لغة. وتساعدك المكتبة في التسجيل لأول مرة.",
             "uk": "Через сервіс електронного позичання та мовну платформу можна цілодобово вчити німецьку від A1 до C1, з поясненнями арабською, українською чи англійською. Газети доступні понад 60 мовами. Бібліотека допоможе з першим входом.",

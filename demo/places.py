@@ -129,7 +129,7 @@ TOPICS: list[dict[str, Any]] = [
         "icon": "speech",
         "name": {"de": "Sprache", "en": "Language", "ar": "اللغة", "uk": "Мова"},
         "description": {
-            "de": "Hier finden Sie Deutschkurse, Integrationskurse und Orte zum Üben im Alltag.",
+            "de": "Hier findest du Deutschkurse, Integrationskurse und Orte zum Üben im Alltag.",
             "en": "Here you find German courses, integration courses and places to practise in everyday life.",
             "ar": "هنا تجد دورات اللغة الألمانية ودورات الاندماج وأماكن للتدرّب عليها في الحياة اليومية.",
             "uk": "Тут ви знайдете курси німецької, інтеграційні курси та місця, де можна практикувати мову.",
@@ -151,7 +151,7 @@ TOPICS: list[dict[str, Any]] = [
         "icon": "work",
         "name": {"de": "Arbeit", "en": "Work", "ar": "العمل", "uk": "Робота"},
         "description": {
-            "de": "Sie bekommen Hilfe bei Jobsuche, Ausbildung und der Anerkennung Ihres Berufsabschlusses.",
+            "de": "Du bekommst Hilfe bei Jobsuche, Ausbildung und der Anerkennung deines Berufsabschlusses.",
             "en": "You get help with finding a job, vocational training and the recognition of your qualifications.",
             "ar": "تحصل هنا على مساعدة في البحث عن عمل وفي التدريب المهني والاعتراف بشهادتك المهنية.",
             "uk": "Тут вам допоможуть з пошуком роботи, професійним навчанням і визнанням вашої кваліфікації.",
@@ -162,7 +162,7 @@ TOPICS: list[dict[str, Any]] = [
         "icon": "house",
         "name": {"de": "Wohnen", "en": "Housing", "ar": "السكن", "uk": "Житло"},
         "description": {
-            "de": "Sie bekommen Hilfe bei Wohnungssuche, Mietvertrag und Problemen mit der Wohnung.",
+            "de": "Du bekommst Hilfe bei Wohnungssuche, Mietvertrag und Problemen mit der Wohnung.",
             "en": "You get help with finding a flat, with your rental contract and with problems in your home.",
             "ar": "تحصل هنا على مساعدة في البحث عن سكن وفي عقد الإيجار وفي مشاكل السكن.",
             "uk": "Тут вам допоможуть з пошуком житла, договором оренди та проблемами з квартирою.",
@@ -189,7 +189,7 @@ TOPICS: list[dict[str, Any]] = [
             "uk": "Консультації",
         },
         "description": {
-            "de": "Kostenlose Beratung hilft Ihnen bei Geldfragen, Behördenbriefen, Schulden und persönlichen Sorgen.",
+            "de": "Kostenlose Beratung hilft dir bei Geldfragen, Behördenbriefen, Schulden und persönlichen Sorgen.",
             "en": "Free advice helps you with money questions, letters from authorities, debts and personal worries.",
             "ar": "تساعدك الاستشارة المجانية في أسئلة المال ورسائل الدوائر الرسمية والديون والهموم الشخصية.",
             "uk": "Безкоштовні консультації допоможуть з питаннями грошей, листами від установ, боргами та особистими проблемами.",
@@ -221,7 +221,7 @@ TOPICS: list[dict[str, Any]] = [
             "uk": "Повсякдення і дозвілля",
         },
         "description": {
-            "de": "Hier finden Sie Treffpunkte, Sport, Kultur, Mobilität und Möglichkeiten zum Mitmachen.",
+            "de": "Hier findest du Treffpunkte, Sport, Kultur, Mobilität und Möglichkeiten zum Mitmachen.",
             "en": "Here you find meeting places, sport, culture, ways to get around and ways to take part.",
             "ar": "هنا تجد أماكن اللقاء والرياضة والثقافة ووسائل التنقّل وفرص المشاركة.",
             "uk": "Тут ви знайдете місця зустрічей, спорт, культуру, транспорт і можливості долучитися.",
@@ -329,7 +329,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Дозвіл на перебування під час процедури притулку",
         },
         "description": {
-            "de": "Sie haben einen Asylantrag gestellt und das Verfahren läuft noch.",
+            "de": "Du hast einen Asylantrag gestellt und das Verfahren läuft noch.",
             "en": "You have applied for asylum and your procedure is still ongoing.",
             "ar": "لقد قدّمت طلب لجوء وما زالت إجراءاتك جارية.",
             "uk": "Ви подали заяву про надання притулку, і її ще розглядають.",
@@ -344,7 +344,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Тимчасове зупинення депортації (Duldung)",
         },
         "description": {
-            "de": "Ihre Abschiebung ist vorübergehend ausgesetzt, zum Beispiel weil Sie keinen Pass haben.",
+            "de": "Deine Abschiebung ist vorübergehend ausgesetzt, zum Beispiel weil du keinen Pass hast.",
             "en": "Your deportation is suspended for a while, for example because you have no passport.",
             "ar": "تم تعليق ترحيلك مؤقتًا، مثلًا لأنه ليس لديك جواز سفر.",
             "uk": "Вашу депортацію тимчасово зупинено, наприклад тому, що у вас немає паспорта.",
@@ -359,7 +359,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Дозвіл на проживання",
         },
         "description": {
-            "de": "Sie haben einen befristeten Aufenthaltstitel, zum Beispiel nach der Anerkennung als Flüchtling oder zum Arbeiten.",
+            "de": "Du hast einen befristeten Aufenthaltstitel, zum Beispiel nach der Anerkennung als Flüchtling oder zum Arbeiten.",
             "en": "You have a time-limited residence permit, for example after being recognised as a refugee or for work.",
             "ar": "لديك إقامة محدودة المدة، مثلًا بعد الاعتراف بك كلاجئ أو من أجل العمل.",
             "uk": "Ви маєте тимчасовий дозвіл на проживання, наприклад після визнання біженцем або для роботи.",
@@ -374,7 +374,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Тимчасовий захист (§ 24)",
         },
         "description": {
-            "de": "Sie haben vorübergehenden Schutz nach § 24 Aufenthaltsgesetz, zum Beispiel weil Sie vor dem Krieg in der Ukraine geflohen sind.",
+            "de": "Du hast vorübergehenden Schutz nach § 24 Aufenthaltsgesetz, zum Beispiel weil du vor dem Krieg in der Ukraine geflohen bist.",
             "en": "You have temporary protection under Section 24 of the Residence Act, for example because you fled the war in Ukraine.",
             "ar": "لديك حماية مؤقتة وفق المادة 24 من قانون الإقامة، مثلًا لأنك هربت من الحرب في أوكرانيا.",
             "uk": "Ви маєте тимчасовий захист за § 24 Закону про перебування, наприклад тому, що втекли від війни в Україні.",
@@ -389,7 +389,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Дозвіл на постійне проживання",
         },
         "description": {
-            "de": "Sie haben ein unbefristetes Aufenthaltsrecht in Deutschland.",
+            "de": "Du hast ein unbefristetes Aufenthaltsrecht in Deutschland.",
             "en": "You have a permanent right to stay in Germany.",
             "ar": "لديك حق إقامة دائم غير محدود المدة في ألمانيا.",
             "uk": "Ви маєте безстрокове право на перебування в Німеччині.",
@@ -404,7 +404,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Громадяни ЄС",
         },
         "description": {
-            "de": "Sie haben die Staatsangehörigkeit eines EU-Landes und dürfen in Deutschland leben und arbeiten.",
+            "de": "Du hast die Staatsangehörigkeit eines EU-Landes und darfst in Deutschland leben und arbeiten.",
             "en": "You are a citizen of an EU country and may live and work in Germany.",
             "ar": "أنت تحمل جنسية إحدى دول الاتحاد الأوروبي ويحق لك العيش والعمل في ألمانيا.",
             "uk": "Ви маєте громадянство країни ЄС і можете жити та працювати в Німеччині.",
@@ -419,7 +419,7 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
             "uk": "Натуралізовані / громадяни Німеччини",
         },
         "description": {
-            "de": "Sie haben die deutsche Staatsangehörigkeit, und Sie oder Ihre Familie sind nach Deutschland eingewandert.",
+            "de": "Du hast die deutsche Staatsangehörigkeit, und du oder deine Familie ist nach Deutschland eingewandert.",
             "en": "You are a German citizen, and you or your family moved to Germany from another country.",
             "ar": "أنت تحمل الجنسية الألمانية، وقد هاجرت أنت أو عائلتك إلى ألمانيا.",
             "uk": "Ви маєте німецьке громадянство, а ви або ваша родина переїхали до Німеччини з іншої країни.",
@@ -488,7 +488,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Відомство у справах іноземців району Ауенталь",
         },
         "description": {
-            "de": "Die Ausländerbehörde ist für Aufenthaltstitel, Verlängerungen und Duldungen zuständig. Sie beantwortet auch Fragen zu Familiennachzug und Arbeitserlaubnis. Für die meisten Anliegen brauchen Sie einen Termin.",
+            "de": "Die Ausländerbehörde ist für Aufenthaltstitel, Verlängerungen und Duldungen zuständig. Sie beantwortet auch Fragen zu Familiennachzug und Arbeitserlaubnis. Für die meisten Anliegen brauchst du einen Termin.",
             "en": "The Immigration Office is responsible for residence permits, extensions and Duldungen. It also answers questions about family reunification and work permits. For most matters you need an appointment.",
             "ar": "دائرة الأجانب مسؤولة عن تصاريح الإقامة وتمديدها وعن وثائق وقف الترحيل (Duldung). كما تجيب عن الأسئلة المتعلقة بلمّ الشمل وتصاريح العمل. تحتاج إلى موعد مسبق لمعظم المعاملات.",
             "uk": "Відомство у справах іноземців відповідає за дозволи на проживання, їх продовження та Duldung. Тут також відповідають на питання про возз’єднання сім’ї та дозвіл на роботу. Для більшості питань потрібен попередній запис.",
@@ -785,7 +785,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Відділ соціальних питань і притулку",
         },
         "description": {
-            "de": "Das Amt zahlt Leistungen nach dem Asylbewerberleistungsgesetz und ist für die Unterbringung von Geflüchteten zuständig. Hier bekommen Sie auch Krankenscheine.",
+            "de": "Das Amt zahlt Leistungen nach dem Asylbewerberleistungsgesetz und ist für die Unterbringung von Geflüchteten zuständig. Hier bekommst du auch Krankenscheine.",
             "en": "The office pays benefits under the Asylum Seekers’ Benefits Act and is responsible for housing refugees. You can also get medical treatment vouchers here.",
             "ar": "يدفع المكتب الإعانات وفق قانون إعانات طالبي اللجوء، وهو مسؤول عن سكن اللاجئين. يمكنك هنا أيضًا الحصول على قسائم العلاج الطبي.",
             "uk": "Відділ виплачує допомогу за Законом про допомогу шукачам притулку та відповідає за розміщення біженців. Тут також можна отримати направлення на лікування (Krankenschein).",
@@ -1177,7 +1177,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Благодійна організація Карітас Ауенталь",
         },
         "description": {
-            "de": "Die Caritas bietet Migrationsberatung für Erwachsene, Asylsozialberatung und allgemeine Sozialberatung. Die Beratung ist kostenlos und vertraulich, egal welche Religion Sie haben.",
+            "de": "Die Caritas bietet Migrationsberatung für Erwachsene, Asylsozialberatung und allgemeine Sozialberatung. Die Beratung ist kostenlos und vertraulich, egal welche Religion du hast.",
             "en": "Caritas offers migration advice for adults, social counselling for asylum seekers and general social counselling. Advice is free and confidential, whatever your religion.",
             "ar": "تقدّم كاريتاس استشارات الهجرة للبالغين، والاستشارات الاجتماعية لطالبي اللجوء، والاستشارات الاجتماعية العامة. الاستشارة مجانية وسرية، بغضّ النظر عن دينك.",
             "uk": "Карітас пропонує міграційні консультації для дорослих, соціальні консультації для шукачів притулку та загальні соціальні консультації. Консультації безкоштовні й конфіденційні, незалежно від вашої релігії.",
@@ -1723,7 +1723,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Народна вища школа (VHS) Ауенталь",
         },
         "description": {
-            "de": "Die Volkshochschule bietet Integrationskurse, Alphabetisierungskurse und Berufssprachkurse an. Vor dem Kurs machen Sie einen kostenlosen Einstufungstest.",
+            "de": "Die Volkshochschule bietet Integrationskurse, Alphabetisierungskurse und Berufssprachkurse an. Vor dem Kurs machst du einen kostenlosen Einstufungstest.",
             "en": "The Adult Education Centre offers integration courses, literacy courses and job-related German courses. Before the course you take a free placement test.",
             "ar": "يقدّم مركز تعليم الكبار دورات الاندماج ودورات محو الأمية ودورات اللغة المهنية. قبل بدء الدورة تُجري اختبار تحديد مستوى مجانيًا.",
             "uk": "Народна вища школа пропонує інтеграційні курси, курси грамотності та професійні курси німецької мови. Перед курсом ви проходите безкоштовний тест на визначення рівня.",
@@ -1967,7 +1967,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Державна професійна школа Ауенталь",
         },
         "description": {
-            "de": "Die Berufsschule hat Berufsintegrationsklassen für junge Geflüchtete von 16 bis 21 Jahren. Dort lernen Sie Deutsch und bereiten sich auf eine Ausbildung vor.",
+            "de": "Die Berufsschule hat Berufsintegrationsklassen für junge Geflüchtete von 16 bis 21 Jahren. Dort lernst du Deutsch und bereitest dich auf eine Ausbildung vor.",
             "en": "The vocational school has career integration classes for young refugees aged 16 to 21. There you learn German and prepare for vocational training.",
             "ar": "في المدرسة المهنية صفوف للاندماج المهني للاجئين الشباب من عمر 16 إلى 21 عامًا. هناك تتعلّم الألمانية وتستعد للتدريب المهني.",
             "uk": "У професійній школі є класи професійної інтеграції для молодих біженців від 16 до 21 року. Там ви вивчаєте німецьку мову і готуєтеся до професійного навчання.",
@@ -2121,7 +2121,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Відкрита веломайстерня Rad & Tat",
         },
         "description": {
-            "de": "In der offenen Werkstatt reparieren Sie Ihr Fahrrad gemeinsam mit Ehrenamtlichen. Gespendete Fahrräder gibt es gegen eine kleine Gebühr.",
+            "de": "In der offenen Werkstatt reparierst du dein Fahrrad gemeinsam mit Ehrenamtlichen. Gespendete Fahrräder gibt es gegen eine kleine Gebühr.",
             "en": "In the open workshop you repair your bike together with volunteers. Donated bikes are available for a small fee.",
             "ar": "في الورشة المفتوحة تُصلح دراجتك مع متطوعين. وتتوفر دراجات متبرَّع بها مقابل رسم بسيط.",
             "uk": "У відкритій майстерні ви ремонтуєте свій велосипед разом з волонтерами. Подаровані велосипеди можна отримати за невелику плату.",
@@ -2182,7 +2182,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Міжнародне жіноче кафе в Лінденфельді",
         },
         "description": {
-            "de": "Ein Treffpunkt nur für Frauen: Hier können Sie Deutsch üben, andere Frauen kennenlernen und Fragen stellen. Kinder bis sechs Jahre werden im Nebenraum betreut.",
+            "de": "Ein Treffpunkt nur für Frauen: Hier kannst du Deutsch üben, andere Frauen kennenlernen und Fragen stellen. Kinder bis sechs Jahre werden im Nebenraum betreut.",
             "en": "A meeting place only for women: you can practise German, meet other women and ask questions. Children up to six are looked after in the next room.",
             "ar": "مكان لقاء للنساء فقط: هنا يمكنك التدرّب على الألمانية والتعرّف على نساء أخريات وطرح أسئلتك. يُعتنى بالأطفال حتى عمر ست سنوات في غرفة مجاورة.",
             "uk": "Місце зустрічей лише для жінок: тут можна практикувати німецьку, знайомитися з іншими жінками та ставити запитання. За дітьми до шести років доглядають у сусідній кімнаті.",
@@ -2418,7 +2418,7 @@ AGENCIES: list[dict[str, Any]] = [
             "uk": "Продовольчий банк Ауенталь (Tafel)",
         },
         "description": {
-            "de": "Die Tafel gibt gespendete Lebensmittel gegen einen kleinen Beitrag an Menschen mit wenig Geld aus. Sie brauchen einen Berechtigungsausweis, den Sie mit Ihrem Leistungsbescheid bekommen.",
+            "de": "Die Tafel gibt gespendete Lebensmittel gegen einen kleinen Beitrag an Menschen mit wenig Geld aus. Du brauchst einen Berechtigungsausweis, den du mit deinem Leistungsbescheid bekommst.",
             "en": "The food bank gives donated food to people with little money for a small contribution. You need an entitlement card, which you get by showing your benefits notice.",
             "ar": "يوزّع بنك الطعام مواد غذائية متبرَّعًا بها على الأشخاص ذوي الدخل المحدود مقابل مبلغ رمزي. تحتاج إلى بطاقة استحقاق تحصل عليها عند تقديم إشعار الإعانة الخاص بك.",
             "uk": "Tafel видає подаровані продукти людям з низьким доходом за невеликий внесок. Вам потрібна картка-дозвіл, яку ви отримаєте, показавши рішення про соціальну допомогу.",
@@ -2449,7 +2449,7 @@ AGENCIES: list[dict[str, Any]] = [
                 "lift": False,
                 "hearing_loop": False,
                 "accessibility_note": {
-                    "de": "Ausgabe im Erdgeschoss. Bitte bringen Sie eigene Taschen mit.",
+                    "de": "Ausgabe im Erdgeschoss. Bitte bring eigene Taschen mit.",
                     "en": "Distribution on the ground floor. Please bring your own bags.",
                     "ar": "التوزيع في الطابق الأرضي. يُرجى إحضار أكياسك الخاصة.",
                     "uk": "Видача на першому поверсі. Будь ласка, принесіть власні сумки.",
