@@ -38,6 +38,13 @@ def main() -> None:
         help="which rankings the quality tables compare (comma-separated)",
     )
     parser.add_argument(
+        "--relevance-questions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ask only the first N dev questions per language (all if not given)",
+    )
+    parser.add_argument(
         "--skip-embedding",
         action="store_true",
         help="no passage vectors: the index and search as with the model off",
@@ -95,7 +102,9 @@ def run(args) -> None:
         from django.test.utils import override_settings
 
         with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-            bench_relevance(args.relevance_runs.split(","))
+            bench_relevance(
+                args.relevance_runs.split(","), per_language=args.relevance_questions
+            )
         return
     started = time.perf_counter()
     call_command(
@@ -196,7 +205,10 @@ def run(args) -> None:
             from django.test.utils import override_settings
 
             with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-                bench_relevance(args.relevance_runs.split(","))
+                bench_relevance(
+                    args.relevance_runs.split(","),
+                    per_language=args.relevance_questions,
+                )
 
 
 def bench_reports(rounds: int = 5) -> None:
@@ -589,7 +601,7 @@ def bench_database_search(requests: int) -> None:
         )
 
 
-def bench_relevance(wanted: list[str]) -> None:
+def bench_relevance(wanted: list[str], *, per_language: int | None = None) -> None:
     """Recall@5 and MRR@10 on all integreat-qa dev questions (train + dev pages):
     same language and question language → German pages; words alone, words with
     meaning fused by RRF and by a linear blend."""
@@ -616,7 +628,9 @@ def bench_relevance(wanted: list[str]) -> None:
                 **({"SEARCH_EMBEDDER": model} if model is not None else {})
             ):
                 embedder_forget()
-                runs[name] = relevance.evaluate(questions, languages=languages)
+                runs[name] = relevance.evaluate(
+                    questions, languages=languages, per_language=per_language
+                )
             embedder_forget()
         queries.FUSION = "rrf"
         print(f"\n{title} ({len(pages)} pages; Recall@5 / MRR@10)")

@@ -167,3 +167,15 @@ def live_site(transactional_db, live_server):
         "point": point,
         "topic": topic,
     }
+
+
+def fits_viewport(page) -> bool:
+    """No sideways scrolling. On a mobile viewport Chromium widens the layout to its
+    content, so ``scrollWidth <= innerWidth`` would hold for an overflowing page too:
+    compare with the width the test asked for."""
+    width = page.viewport_size["width"]
+    return page.evaluate(
+        "(width) => document.documentElement.scrollWidth <= width"
+        " && window.innerWidth <= width",
+        width,
+    )

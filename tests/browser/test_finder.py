@@ -4,7 +4,7 @@ questions in German and Arabic, with and without JavaScript.
 
 import pytest
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import fits_viewport, run_axe, screenshot
 from tests.browser.test_public_pages import CONTRAST_JS, serious
 
 pytestmark = pytest.mark.browser
@@ -64,9 +64,7 @@ def check_page(page, name: str) -> None:
     screenshot(page, name)
     assert serious(run_axe(page)) == [], name
     assert page.evaluate(CONTRAST_JS) == [], name
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        name
-    )
+    assert fits_viewport(page), name
 
 
 def choose(page, text) -> None:

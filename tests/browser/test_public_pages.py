@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import fits_viewport, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_offer_page_at_phone_width(live_server, live_site, phone, language, dire
         else "دورة لغة ألمانية للنساء مع رعاية الأطفال"
     )
     # Nothing sticks out sideways on a small phone.
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_viewport(phone)
     assert phone.blocked_requests == []
     assert serious(run_axe(phone)) == []
     assert phone.evaluate(CONTRAST_JS) == []
@@ -130,7 +130,5 @@ def test_home_and_contact_point_pass_axe(live_server, live_site, phone, language
         phone.goto(live_server.url + url)
         assert serious(run_axe(phone)) == [], url
         assert phone.evaluate(CONTRAST_JS) == [], url
-        assert phone.evaluate(
-            "document.documentElement.scrollWidth <= window.innerWidth"
-        ), url
+        assert fits_viewport(phone), url
     screenshot(phone, f"contact-point-{language}-phone")

@@ -4,7 +4,7 @@ autocomplete and instant filters; German and Arabic at phone width."""
 import pytest
 
 from search.indexing import rebuild
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import fits_viewport, run_axe, screenshot
 from tests.browser.test_public_pages import CONTRAST_JS, serious
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_instant_filters_update_results_and_url(
         timeout=5000,
     )
     screenshot(phone, f"search-{language}-phone")
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_viewport(phone)
     assert serious(run_axe(phone)) == []
     assert phone.evaluate(CONTRAST_JS) == []
     assert phone.blocked_requests == []
@@ -91,7 +91,7 @@ def test_a_question_in_another_language_finds_the_german_offer(
     assert first.locator(".written-in").inner_text().strip()
     assert phone.locator(".meaning-only").count() == 1  # no offer has these words
     screenshot(phone, f"search-{language}-by-meaning-phone")
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_viewport(phone)
     assert serious(run_axe(phone)) == []
     assert phone.evaluate(CONTRAST_JS) == []
     assert phone.blocked_requests == []
