@@ -605,6 +605,16 @@ DIRECTORY_STALE_AFTER_DAYS = int(env("DIRECTORY_STALE_AFTER_DAYS", "182"))
 DIRECTORY_HIDE_AFTER_DAYS = int(env("DIRECTORY_HIDE_AFTER_DAYS", "91"))
 # An editor's invitation link (set a password) stays valid this many days.
 DIRECTORY_INVITATION_DAYS = int(env("DIRECTORY_INVITATION_DAYS", "7"))
+# Accessibility feedback (the form on the accessibility statement) is mailed to the
+# active coordinators and to these addresses (comma-separated, e.g. the office's
+# shared mailbox); a client address may send DIRECTORY_FEEDBACK_PER_HOUR an hour.
+DIRECTORY_FEEDBACK_EMAIL = env_list("DIRECTORY_FEEDBACK_EMAIL", "")
+DIRECTORY_FEEDBACK_PER_HOUR = int(env("DIRECTORY_FEEDBACK_PER_HOUR", "5"))
+# Link previews without an agency logo are drawn with the Noto fonts in this folder
+# (Debian's fonts-noto-core); without them only the brand is drawn.
+DIRECTORY_SHARE_IMAGE_FONT_DIR = env(
+    "DIRECTORY_SHARE_IMAGE_FONT_DIR", "/usr/share/fonts/truetype/noto"
+)
 
 # --- Admin sign-in (see accounts/) ---------------------------------------------------
 # Failed sign-ins are counted per account and per client address (django-axes):

@@ -30,6 +30,7 @@ from directory.services import (
 
 from . import offers as offer_data
 from . import places
+from .site_pages import site_pages_seed
 
 DEMO_PASSWORD = "wegweiser-demo"  # noqa: S105 - documented demo accounts, local only
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -76,6 +77,7 @@ def seed_demo(*, offers: int | None = None, demo_passwords: bool = True) -> dict
     agencies, points = _seed_agencies(home, taxonomy)
     created = _seed_offers(agencies, points, taxonomy, total=offers)
     _seed_responsibilities(agencies, points, taxonomy)
+    site_pages_seed(home=home)
     _seed_accounts(home, agencies, password=DEMO_PASSWORD if demo_passwords else None)
     return {
         "agencies": len(agencies),

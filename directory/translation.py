@@ -4,11 +4,13 @@ from modeltranslation.decorators import register
 from modeltranslation.translator import TranslationOptions
 
 from .models import (
+    AccessibilityStatementPage,
     AgencyPage,
     ContactPerson,
     ContactPointPage,
     District,
     HomePage,
+    InformationPage,
     OfferPage,
     OpeningException,
     ResidenceStatus,
@@ -77,3 +79,19 @@ class DistrictTR(TranslationOptions):
 @register(Responsibility)
 class ResponsibilityTR(TranslationOptions):
     fields = ("title", "explanation", "what_to_bring")
+
+
+@register(InformationPage)
+class InformationPageTR(TranslationOptions):
+    fields = ("intro", "body")
+
+
+@register(AccessibilityStatementPage)
+class AccessibilityStatementPageTR(TranslationOptions):
+    fields = (
+        "scope",
+        "known_barriers",
+        "method",
+        "feedback_contact",
+        "enforcement_text",
+    )

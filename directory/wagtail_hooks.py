@@ -17,9 +17,10 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import (  # duplicate_views and report_views register their own hooks
+from . import (  # duplicate_, feedback_ and report_views register their own hooks
     coordination_views,
     duplicate_views,  # noqa: F401
+    feedback_views,  # noqa: F401
     freshness,
     report_views,  # noqa: F401
     services,

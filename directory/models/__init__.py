@@ -12,9 +12,12 @@ from .pages import (
     Weekday,
 )
 from .responsibility import Responsibility
+from .site import AccessibilityFeedback, AccessibilityStatementPage, InformationPage
 from .taxonomy import District, Language, ResidenceStatus, TargetGroup, Topic
 
 __all__ = [
+    "AccessibilityFeedback",
+    "AccessibilityStatementPage",
     "AgencyPage",
     "ContactPerson",
     "ContactPointPage",
@@ -23,6 +26,7 @@ __all__ = [
     "DuplicateDismissal",
     "DuplicateScan",
     "HomePage",
+    "InformationPage",
     "Language",
     "OfferPage",
     "OpeningException",

@@ -84,7 +84,11 @@ class HomePage(RoutablePageMixin, TranslationStateMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["directory.AgencyPage"]
+    subpage_types = [
+        "directory.AgencyPage",
+        "directory.AccessibilityStatementPage",
+        "directory.InformationPage",
+    ]
     max_count = 1
 
     def permissions_for_user(self, user):
