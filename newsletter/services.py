@@ -16,8 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.models import District, Topic
+from operations import ratelimit
 
-from . import ratelimit, tokens
+from . import tokens
 from .models import (
     ConsentEvent,
     ConsentText,

@@ -24,9 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from operations import ratelimit
 from operations.requests import client_ip
 
-from . import ratelimit, services, tokens
+from . import services, tokens
 from .forms import (
     MAX_BODY_BYTES,
     PreferencesForm,

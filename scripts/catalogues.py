@@ -27,6 +27,7 @@ ADMIN_ONLY = (
     "directory/coordination_views.py",
     "directory/duplicate_views.py",
     "directory/duplicates.py",
+    "directory/feedback_views.py",
     "directory/report_views.py",
     "directory/reports.py",
     "newsletter/mailbox_views.py",

@@ -37,9 +37,11 @@ def translated(obj, field: str) -> TranslatedText:
 
 
 @register.inclusion_tag("components/lang_attrs.html")
-def lang_attrs(text: TranslatedText):
-    """lang/dir attributes for an element holding fallback text."""
-    return {"text": text}
+def lang_attrs(text: TranslatedText, classes: str = ""):
+    """lang/dir attributes for an element holding fallback text, and its class
+    attribute: ``classes`` plus "fallback" (an element has one class attribute; a
+    second would be dropped by the browser)."""
+    return {"text": text, "classes": classes}
 
 
 @register.filter

@@ -273,3 +273,15 @@ def test_not_found_page_is_in_the_reader_language_with_the_site_layout(client, h
     assert response.status_code == 404
     assert html_attrs(response) == ("ar", "rtl")
     assert 'href="/ar/topics/"' in body
+
+
+def test_a_fallback_keeps_the_elements_own_class(client, offer):
+    """One class attribute: the browser drops a second one, and with it the
+    fallback marking (or the element's own style)."""
+    offer.summary_ar = ""
+    offer.save_revision().publish()
+    body = client.get(url_in(offer, "ar")).content.decode()
+    assert re.search(r'<p lang="de" dir="ltr" class="lead fallback">', body)
+    assert not re.search(r"<[^>]*class=[^>]*class=", body)
+    german = client.get(url_in(offer, "de")).content.decode()
+    assert re.search(r'<p class="lead">', german)
