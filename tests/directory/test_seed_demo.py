@@ -1,12 +1,21 @@
 """seed_demo: a believable, translated region with accounts; safe to run twice."""
 
 import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail.models import Site
 
-from directory.models import AgencyPage, ContactPointPage, OfferPage, Topic
+from directory.models import (
+    AccessibilityStatementPage,
+    AgencyPage,
+    ContactPointPage,
+    InformationPage,
+    OfferPage,
+    Topic,
+)
 from directory.selectors import topics_with_offer_counts
 
 
@@ -53,3 +62,22 @@ def test_seed_refuses_to_run_twice_unless_asked_to_skip(seeded, db):
         call_command("seed_demo")
     call_command("seed_demo", "--if-empty")
     assert OfferPage.objects.count() == before
+
+
+def _page_text(response) -> str:
+    return " ".join(BeautifulSoup(response.content, "html.parser").get_text().split())
+
+
+def test_the_demo_region_has_its_site_pages_in_every_language(seeded, db, client):
+    statement = AccessibilityStatementPage.objects.get()
+    kinds = set(InformationPage.objects.values_list("kind", flat=True))
+    assert kinds == {"imprint", "privacy", "easy_language"}
+    for page in [statement, *InformationPage.objects.all()]:
+        for code, _name in settings.LANGUAGES:
+            assert getattr(page, f"title_{code}"), (page.slug, code)
+    for kind in ("imprint", "privacy", "easy_language"):
+        page = InformationPage.objects.get(kind=kind)
+        assert page.body_de and page.body_en, kind
+    english = client.get("/en/leichte-sprache/")
+    assert "The Wegweiser is a website." in _page_text(english)
+    assert "Schlichtungsstelle" in _page_text(client.get("/ar/barrierefreiheit/"))

@@ -381,21 +381,3 @@ def test_an_unpublished_page_leaves_the_footer(client, site_pages):
         "easy_language",
         "privacy",
     ]
-
-
-# --- the demo region --------------------------------------------------------------
-
-
-def test_the_demo_region_has_its_site_pages_in_every_language(seeded, db, client):
-    statement = AccessibilityStatementPage.objects.get()
-    kinds = set(InformationPage.objects.values_list("kind", flat=True))
-    assert kinds == {"imprint", "privacy", "easy_language"}
-    for page in [statement, *InformationPage.objects.all()]:
-        for code, _name in settings.LANGUAGES:
-            assert getattr(page, f"title_{code}"), (page.slug, code)
-    for kind in ("imprint", "privacy", "easy_language"):
-        page = InformationPage.objects.get(kind=kind)
-        assert page.body_de and page.body_en, kind
-    english = client.get("/en/leichte-sprache/")
-    assert "The Wegweiser is a website." in _text(english)
-    assert "Schlichtungsstelle" in _text(client.get("/ar/barrierefreiheit/"))
