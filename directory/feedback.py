@@ -119,9 +119,7 @@ def feedback_submit(
         language=language,
     )
     feedback.full_clean()
-    # bulk_create sends no post_save: feedback is not public content, and the
-    # directory's receiver would forget every cached public page for each one.
-    (feedback,) = AccessibilityFeedback.objects.bulk_create([feedback])
+    feedback.save()
     transaction.on_commit(_mails_enqueue)
     return feedback
 

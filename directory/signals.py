@@ -56,17 +56,28 @@ def page_state_changed(sender, **kwargs) -> None:
     public_content_changed_in_transaction()
 
 
+# Directory rows readers never see: writing them leaves the cached pages alone.
+STAFF_ONLY_MODELS = {
+    "accessibilityfeedback",
+    "duplicatescan",
+    "duplicatecandidate",
+    "duplicatedismissal",
+}
+
+
 @receiver(post_save)
 @receiver(post_delete)
 @receiver(m2m_changed)
 def directory_row_changed(sender, **kwargs) -> None:
     """Any row of the directory (pages, taxonomies, responsibilities, opening hours),
     any page, the sites and pages' privacy settings are public content or decide
-    what is public."""
+    what is public (but not the staff's own records, ``STAFF_ONLY_MODELS``)."""
     meta = getattr(sender, "_meta", None)
     if meta is None:
         return
     owner = meta.auto_created or sender  # a many-to-many table: its model
+    if meta.app_label == "directory" and owner._meta.model_name in STAFF_ONLY_MODELS:
+        return
     if meta.app_label == "directory" or issubclass(
         owner, (Page, Site, PageViewRestriction)
     ):

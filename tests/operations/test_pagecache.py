@@ -178,3 +178,17 @@ def test_a_cache_server_that_is_down_does_not_take_the_pages_down(
     page = _get(client, offer.url)
     assert "X-Page-Cache" not in page
     assert "Deutschkurs für Frauen" in page.content.decode()
+
+
+def test_staff_records_leave_the_readers_cache_alone(client, offer):
+    """Accessibility feedback and duplicate scans are written by readers and nightly
+    jobs; each would otherwise throw away every cached public page."""
+    from directory.models import AccessibilityFeedback, DuplicateScan
+
+    url = offer.url
+    _get(client, url)
+    AccessibilityFeedback.objects.create(message="Der Kontrast ist zu schwach.")
+    DuplicateScan.objects.create()
+    assert _get(client, url)["X-Page-Cache"] == "hit"
+    offer.save_revision().publish()
+    assert _get(client, url)["X-Page-Cache"] == "miss"
