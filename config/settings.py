@@ -491,6 +491,11 @@ OPERATIONS_PAGE_CACHE_VIEWS = (
     "finder-api",
     "hsds",
     "hsds-*",
+    "feed-offers",
+    "feed-topic",
+    "calendar-offer",
+    "calendar-contact-point",
+    "calendar-agency",
 )
 
 # --- "Who is responsible?" finder ----------------------------------------------------

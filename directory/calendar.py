@@ -260,13 +260,28 @@ def opening_hours_events(
     return events
 
 
-def offer_dates_event(offer: OfferPage, *, url: str) -> Event | None:
-    """The days of a dated offer as one all-day event; None if it has no dates.
+def offer_days(offer: OfferPage) -> tuple[date, date] | None:
+    """The first and last day of a dated offer, or None when it has no days still
+    to come: no dates, only a start date that has passed, or an end that has.
 
     An offer with only an end date gets its last day.
     """
     days: list[date] = [d for d in (offer.start_date, offer.end_date) if d]
-    if not days:
+    if not days or days[-1] < timezone.localdate():
+        return None
+    return days[0], days[-1]
+
+
+def offer_has_events(offer: OfferPage) -> bool:
+    """Whether an offer may be in a calendar at all: not while it is paused."""
+    return offer.status != OfferPage.Status.TEMPORARILY_CLOSED
+
+
+def offer_dates_event(offer: OfferPage, *, url: str) -> Event | None:
+    """The days of a dated offer as one all-day event; None if it has no days to
+    come (``offer_days``) or is temporarily closed."""
+    days = offer_days(offer) if offer_has_events(offer) else None
+    if days is None:
         return None
     summary = offer.title
     if offer.start_date is None:
@@ -275,7 +290,7 @@ def offer_dates_event(offer: OfferPage, *, url: str) -> Event | None:
         uid=_uid(offer.hsds_id, "dates"),
         summary=summary,
         start=days[0],
-        end=days[-1] + timedelta(days=1),
+        end=days[1] + timedelta(days=1),
         stamp=_stamp(offer),
         description=offer.summary,
         url=url,

@@ -11,13 +11,17 @@ from .calendar import (
     Period,
     calendar_document,
     offer_dates_event,
+    offer_has_events,
     opening_hours_events,
 )
 from .models import AgencyPage, ContactPointPage, OfferPage
+from .seo import absolute
 
 
 def _absolute_url(request: HttpRequest, page) -> str:
-    return request.build_absolute_uri(page.get_url(request))
+    """The page's public address (``SITE_URL``, never the request's host)."""
+    parts = page.get_url_parts(request)
+    return absolute(parts[2]) if parts else ""
 
 
 def _point_events(request: HttpRequest, point: ContactPointPage, **options) -> list:
@@ -55,7 +59,8 @@ def offer_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """A dated offer's days, or the hours of its places (limited to its days).
 
     The hours are timed weekly events; an offer with dates and no hours gets one
-    all-day event from its first to its last day.
+    all-day event from its first to its last day. A temporarily closed offer, or
+    one whose days have passed, has none.
     """
     offer = OfferPage.objects.visible().filter(pk=pk).first()
     if offer is None:
@@ -66,7 +71,7 @@ def offer_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     )
     period = Period(first=offer.start_date, last=offer.end_date)
     events: list[Event] = []
-    for point in points:
+    for point in points if offer_has_events(offer) else ():
         events.extend(
             _point_events(
                 request,

@@ -2,9 +2,11 @@
 
 Each feed lists the newest visible offers in the language of its address, with
 the German text where a translation is missing (as the pages do), and absolute
-links into the same language.
+links into the same language under ``SITE_URL`` (never the request's host:
+Django's syndication keeps absolute addresses as they are).
 """
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
@@ -13,6 +15,7 @@ from django.utils.translation import get_language, gettext
 
 from .models import OfferPage, Topic
 from .selectors import page_public_path, site_root_path
+from .seo import absolute
 
 FEED_SIZE = 50
 
@@ -21,11 +24,13 @@ class NewOffersFeed(Feed):
     """The newest visible offers, most recently first published first."""
 
     feed_type = Atom1Feed
-    author_name = "Wegweiser"
 
     def __call__(self, request, *args, **kwargs):
         self._root = site_root_path()
         return super().__call__(request, *args, **kwargs)
+
+    def author_name(self, obj) -> str:
+        return settings.WAGTAIL_SITE_NAME
 
     def title(self, obj) -> str:
         return gettext("New offers – Wegweiser")
@@ -34,10 +39,10 @@ class NewOffersFeed(Feed):
         return gettext("The offers most recently added to the directory.")
 
     def link(self, obj) -> str:
-        return f"/{get_language()}/"
+        return absolute(f"/{get_language()}/")
 
     def feed_url(self, obj) -> str:
-        return reverse("feed-offers")
+        return absolute(reverse("feed-offers"))
 
     def offers(self, obj):
         return OfferPage.objects.visible()
@@ -57,7 +62,8 @@ class NewOffersFeed(Feed):
         return item.summary
 
     def item_link(self, item: OfferPage) -> str:
-        return f"/{get_language()}/{page_public_path(item.url_path, root=self._root)}"
+        path = page_public_path(item.url_path, root=self._root)
+        return absolute(f"/{get_language()}/{path}")
 
     def item_guid(self, item: OfferPage) -> str:
         return f"urn:uuid:{item.hsds_id}"
@@ -90,10 +96,10 @@ class TopicOffersFeed(NewOffersFeed):
         return gettext("New offers: %(topic)s – Wegweiser") % {"topic": obj.name}
 
     def link(self, obj: Topic) -> str:
-        return f"/{get_language()}/topics/{obj.slug}/"
+        return absolute(f"/{get_language()}/topics/{obj.slug}/")
 
     def feed_url(self, obj: Topic) -> str:
-        return reverse("feed-topic", kwargs={"slug": obj.slug})
+        return absolute(reverse("feed-topic", kwargs={"slug": obj.slug}))
 
     def offers(self, obj: Topic):
         return OfferPage.objects.visible().filter(topics=obj)

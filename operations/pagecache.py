@@ -32,6 +32,7 @@ LIST_SEPARATOR = re.compile(r"\s*,\s*")
 HEADERS_KEPT = (
     "Content-Type",
     "Content-Language",
+    "Content-Disposition",
     "Access-Control-Allow-Origin",
     "Access-Control-Allow-Methods",
     "Access-Control-Allow-Headers",

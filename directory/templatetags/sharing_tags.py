@@ -2,45 +2,88 @@
 it (SVG made here, no image request), ``geo:`` links, calendar addresses.
 """
 
-from functools import lru_cache
-from urllib.parse import quote
+import hashlib
+from urllib.parse import quote, urlencode
 
 import qrcode
 import qrcode.constants
 from django import template
+from django.core.cache import cache
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from ..calendar import offer_days, offer_has_events
 from ..models import AgencyPage, ContactPointPage, OfferPage
+from ..seo import absolute
 
 register = template.Library()
 
-# Longer addresses make QR codes too dense to scan from paper (and past 2-3 kB, none
-# at all): a query longer than this is left out of the shared and printed address.
-MAX_SHARED_PATH = 400
+# The list filters of the search form (search/forms.py) and the topic pages that a
+# shared or printed list keeps, so that it shows the same offers; anything else
+# (tracking such as utm_* or fbclid, the reader's coordinates, page sizes) is left
+# out of the address. The free text is cut to keep the QR code easy to scan.
+SHARED_PARAMETERS = (
+    "q",
+    "topic",
+    "target_group",
+    "residence_status",
+    "district",
+    "language",
+    "free",
+    "format",
+    "wheelchair",
+    "open_now",
+    "open_on",
+    "near",
+    "sort",
+    "page",
+)
+MAX_SHARED_QUERY = 100
+MAX_SHARED_VALUES = 10  # per parameter (?topic=a&topic=b…)
+# Longer addresses make QR codes too dense to scan from paper: the filters of a
+# list longer than this are left out of the shared and printed address.
+MAX_SHARED_ADDRESS = 400
+# Kept this long in the shared cache; the same address always gives the same code.
+QR_CACHE_SECONDS = 60 * 60 * 24
+
+
+def shared_address(request: HttpRequest) -> str:
+    """The public address (``SITE_URL``, never the request's host) of the page a
+    reader sees, with only the list filters of ``SHARED_PARAMETERS``."""
+    query: list[tuple[str, str]] = []
+    for name in SHARED_PARAMETERS:
+        values = [v for v in request.GET.getlist(name) if v][:MAX_SHARED_VALUES]
+        if name == "q":
+            values = [v.strip()[:MAX_SHARED_QUERY] for v in values[-1:]]
+        query.extend((name, value) for value in values if value)
+    address = absolute(request.path)
+    if not query:
+        return address
+    with_query = f"{address}?{urlencode(query)}"
+    return with_query if len(with_query) <= MAX_SHARED_ADDRESS else address
 
 
 @register.simple_tag(takes_context=True)
 def absolute_page_url(context) -> str:
-    """The address of the page being shown, with its query (a list's filters)
-    unless that is too long for a QR code."""
+    """The public address of the page being shown, with its list filters."""
     request = context.get("request")
     if request is None:
         return ""
-    path = request.get_full_path()
-    if len(path) > MAX_SHARED_PATH:
-        path = request.path
-    return request.build_absolute_uri(path)
+    return shared_address(request)
 
 
-@lru_cache(maxsize=512)
 def qr_path(data: str) -> tuple[int, str]:
     """(size in modules, SVG path data) of a QR code for ``data``: each run of dark
-    modules in a row is one stroke of width 1, moved to relatively (about 3 kB for a
-    page's address, a quarter of one rectangle per module).
+    modules in a row is one stroke of width 1, moved to relatively (about 1-2 kB
+    for a page's address). Kept in the shared cache: making one takes 20-50 ms.
     """
+    key = "qr:" + hashlib.sha256(data.encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found[0], found[1]
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
     code.make(fit=True)
@@ -58,13 +101,15 @@ def qr_path(data: str) -> tuple[int, str]:
             move = f"M{start} {y}.5" if end is None else f"m{start - end} 0"
             commands.append(f"{move}h{x - start}")
             end = x
-    return len(matrix), "".join(commands)
+    result = (len(matrix), "".join(commands))
+    cache.set(key, result, QR_CACHE_SECONDS)
+    return result
 
 
 @register.simple_tag
 def qr_svg(data: str) -> SafeString:
     """An inline SVG QR code of ``data`` (black on white, scales to its box)."""
-    if not data or len(data) > 2 * MAX_SHARED_PATH:
+    if not data or len(data) > 2 * MAX_SHARED_ADDRESS:
         return mark_safe("")  # noqa: S308 - a constant
     size, path = qr_path(data)
     return format_html(
@@ -109,7 +154,9 @@ def calendar_url(page, places=()) -> str:
         return not point.temporarily_closed and bool(point.opening_slots.all())
 
     if isinstance(page, OfferPage):
-        if page.start_date or page.end_date or any(map(has_hours, points)):
+        if offer_has_events(page) and (
+            offer_days(page) is not None or any(map(has_hours, points))
+        ):
             return reverse("calendar-offer", kwargs={"pk": page.pk})
     elif isinstance(page, ContactPointPage):
         if has_hours(page):

@@ -14,6 +14,14 @@ from tests.browser.conftest import ARTIFACTS, PHONE, screenshot
 pytestmark = pytest.mark.browser
 
 A4 = {"width": 794, "height": 1123}  # CSS pixels at 96 dpi
+SITE = "https://wegweiser.example"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    """The public address, not the (test) server's: what is printed and shared."""
+    settings.SITE_URL = SITE
+
 
 # Stand-ins for the phone's share sheet and print dialog, injected before the page's
 # own scripts (by the browser, so the site's script policy does not apply).
@@ -92,7 +100,9 @@ def test_offer_prints_on_one_a4_page_with_address_hours_and_qr_code(
     assert "09:00–12:00" in text  # hours
     reference = page.locator(".print-ref")
     assert reference.is_visible()
-    assert url in reference.inner_text()
+    # the public address, not the server's the page came from
+    assert SITE + url_in(live_site["offer"], language) in reference.inner_text()
+    assert live_server.url not in reference.inner_text()
     qr = page.locator(".print-ref svg.qr").bounding_box()
     assert qr["width"] > 80  # about 26 mm: big enough to scan from paper
     # the QR code sits at the end of the line: right in German, left in Arabic
@@ -124,6 +134,8 @@ def test_search_results_print_as_a_compact_list_on_one_page(
     assert all(hidden_on_paper(page).values()), hidden_on_paper(page)
     assert not page.locator(".search-form").is_visible()
     assert page.locator(".print-ref svg.qr").is_visible()
+    reference = page.locator(".print-ref .print-url").inner_text()
+    assert reference == f"{SITE}/{language}/search/?topic=sprache"
     # on paper each result says where and when (on the screen the page does)
     places = page.locator(".print-places")
     assert places.count() == 1  # the evening course has no place yet
@@ -154,7 +166,10 @@ def test_share_opens_the_system_share_sheet_and_print_the_dialog(
     phone.locator("[data-share]").click()
     phone.wait_for_function("window.shared.length === 1")
     assert phone.evaluate("window.shared") == [
-        {"title": "Deutschkurs für Frauen mit Kinderbetreuung", "url": url}
+        {
+            "title": "Deutschkurs für Frauen mit Kinderbetreuung",
+            "url": SITE + url_in(live_site["offer"], "de"),
+        }
     ]
     assert phone.url == url
     phone.locator(".page-actions [data-print]").click()

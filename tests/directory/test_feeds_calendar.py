@@ -9,11 +9,13 @@ from datetime import date, time, timedelta
 import pytest
 import qrcode
 import qrcode.constants
+from django.core.cache import cache
 from django.utils import timezone, translation
 
 from directory import feeds
 from directory.calendar import escape_text, fold
 from directory.models import OpeningException, OpeningSlot
+from directory.templatetags import sharing_tags
 from directory.templatetags.sharing_tags import qr_path
 from tests.factories import (
     ContactPointPageFactory,
@@ -23,6 +25,14 @@ from tests.factories import (
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+SITE = "https://wegweiser.example"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    """The public address differs from the request's host (``testserver``): every
+    shared, printed, feed and calendar address must be under it."""
+    settings.SITE_URL = SITE
 
 
 @pytest.fixture
@@ -113,8 +123,7 @@ def test_feed_lists_visible_offers_in_the_readers_language_with_absolute_links(
     assert set(found) == {"German course", "Bewerbungshilfe"}
     entry = found["German course"]
     link = entry.find(f"{ATOM}link").get("href")
-    assert link == "http://testserver" + url_in(course, "en")
-    assert link.startswith("http://testserver/en/")
+    assert link == SITE + url_in(course, "en")
     assert entry.findtext(f"{ATOM}id") == f"urn:uuid:{course.hsds_id}"
     assert entry.findtext(f"{ATOM}updated")
     assert entry.findtext(f"{ATOM}published")
@@ -126,13 +135,19 @@ def test_feed_lists_visible_offers_in_the_readers_language_with_absolute_links(
         for link in feed.findall(f"{ATOM}link")
         if link.get("rel") == "self"
     ]
-    assert self_link == ["http://testserver/en/feeds/offers.atom"]
+    assert self_link == [SITE + "/en/feeds/offers.atom"]
+    alternate = [
+        link.get("href")
+        for link in feed.findall(f"{ATOM}link")
+        if link.get("rel") == "alternate"
+    ]
+    assert alternate == [SITE + "/en/"]
 
 
 def test_feed_in_arabic_links_arabic_pages(client, course):
     feed = atom(client.get("/ar/feeds/offers.atom"))
     links = [e.find(f"{ATOM}link").get("href") for e in feed.iter(f"{ATOM}entry")]
-    assert links == ["http://testserver" + url_in(course, "ar")]
+    assert links == [SITE + url_in(course, "ar")]
     assert "/ar/" in links[0]
 
 
@@ -235,7 +250,7 @@ def test_contact_point_hours_are_weekly_events_in_berlin_time(client, point):
     assert wednesday["SUMMARY"].startswith(monday["SUMMARY"] + " (")
     assert monday["LOCATION"] == r"Marktplatz 1\, 86150 Auenstadt"
     assert monday["GEO"] == "48.650000;10.220000"
-    assert monday["URL"] == "http://testserver" + url_in(point, "de")
+    assert monday["URL"] == SITE + url_in(point, "de")
 
 
 def test_uids_are_stable_and_unique(client, point):
@@ -367,10 +382,11 @@ def test_contact_point_page_has_route_calendar_share_and_print_block(client, poi
         '(Zentrum%3B%20Haus%202%2C%20Eingang%20B)"' in body
     )
     assert f'href="/en/calendar/places/{point.pk}.ics"' in body
-    page_url = "http://testserver" + url_in(point, "en")
+    page_url = SITE + url_in(point, "en")
     assert f'data-url="{page_url}"' in body
-    assert "mailto:?subject=" in body and "http%3A//testserver/en/" in body
+    assert "mailto:?subject=" in body and "https%3A//wegweiser.example/en/" in body
     assert '<svg class="qr"' in body and page_url in body
+    assert "testserver" not in body
 
 
 def test_without_coordinates_the_route_searches_the_address(client, point):
@@ -413,7 +429,7 @@ def test_printed_topic_list_says_where_and_when_only_visible_places(
 def test_a_very_long_address_is_shared_and_printed_without_its_query(client, course):
     body = client.get("/en/topics/sprache/?district=" + "x" * 5000).content.decode()
     assert '<svg class="qr"' in body
-    assert "http://testserver/en/topics/sprache/<" in body.replace("</bdi>", "<")
+    assert SITE + "/en/topics/sprache/<" in body.replace("</bdi>", "<")
     block = body.split('print-ref">')[1].split("</div>")[0]
     assert "xxxxxxxxxx" not in block
 
@@ -437,3 +453,123 @@ def test_qr_code_strokes_draw_exactly_the_dark_modules():
     assert size == len(matrix)
     dark = {(x, y) for y, row in enumerate(matrix) for x, on in enumerate(row) if on}
     assert drawn == dark
+
+
+def printed_address(body: str) -> str:
+    block = body.split('print-ref">')[1].split("</div>")[0]
+    (address,) = re.findall(r'<bdi class="print-url" dir="ltr">(.*?)</bdi>', block)
+    return address.replace("&amp;", "&")
+
+
+def qr_of(body: str) -> str:
+    (svg,) = re.findall(r'<svg class="qr".*?</svg>', body, re.S)
+    return svg
+
+
+def test_printed_and_shared_list_keeps_its_filters_but_no_tracking(client, course):
+    query = (
+        "?utm_source=newsletter&topic=sprache&fbclid=abc123&district=augsburg"
+        "&lat=48.3705&lon=10.8978&q=" + "deutsch+" * 50 + "&page=2"
+    )
+    body = client.get("/en/topics/sprache/" + query).content.decode()
+    address = printed_address(body)
+    assert address == (
+        SITE
+        + "/en/topics/sprache/?q="
+        + "+".join(["deutsch"] * 13)[:100]
+        + "&topic=sprache&district=augsburg&page=2"
+    )
+    # The reader's place, and tracking, stay out of what is printed and shared.
+    assert "utm_" not in address and "fbclid" not in address
+    assert "lat=" not in address and "48.37" not in body.split('print-ref">')[1]
+
+
+def test_the_qr_code_is_small_and_made_once_per_address(client, course, monkeypatch):
+    cache.clear()
+    made = []
+    real = sharing_tags.qrcode.QRCode
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sharing_tags.qrcode, "QRCode", counting)
+    base = "/en/topics/sprache/?q=" + "x" * 400
+    first = client.get(base + "&utm_source=a").content.decode()
+    again = client.get(base + "&utm_source=b&fbclid=c").content.decode()
+    assert len(made) == 1  # the same public address: the code from the cache
+    assert qr_of(first) == qr_of(again)
+    # the longest address a list may have (was 11 kB for the whole query)
+    assert len(qr_of(first).encode()) < 4500
+    page = client.get(url_in(course, "en")).content.decode()
+    client.get(url_in(course, "en") + "?utm_campaign=x")
+    assert len(made) == 2
+    assert len(qr_of(page).encode()) < 2200  # a page's address (was 2.7 kB)
+
+
+def test_a_temporarily_closed_offer_has_no_calendar(client, agency, point):
+    offer = published_offer(
+        agency,
+        texts={"title": {"de": "Pausierter Kurs"}},
+        contact_points=[point],
+        start_date=timezone.localdate() + timedelta(days=10),
+        status="temporarily_closed",
+    )
+    body = client.get(url_in(offer, "en")).content.decode()
+    assert "/calendar/" not in body
+    assert events(ical_lines(client.get(f"/de/calendar/offers/{offer.pk}.ics"))) == []
+
+
+def test_an_offer_that_only_started_in_the_past_has_no_calendar(client, agency):
+    offer = published_offer(
+        agency,
+        texts={"title": {"de": "Begann letzten Monat"}},
+        start_date=timezone.localdate() - timedelta(days=30),
+    )
+    body = client.get(url_in(offer, "en")).content.decode()
+    assert "/calendar/" not in body
+    assert events(ical_lines(client.get(f"/de/calendar/offers/{offer.pk}.ics"))) == []
+    # running until a day to come: one event from its first to its last day
+    offer.end_date = timezone.localdate() + timedelta(days=5)
+    offer.save_revision().publish()
+    assert f"/en/calendar/offers/{offer.pk}.ics" in (
+        client.get(url_in(offer, "en")).content.decode()
+    )
+    (event,) = events(ical_lines(client.get(f"/de/calendar/offers/{offer.pk}.ics")))
+    assert event["DTEND;VALUE=DATE"] == f"{offer.end_date + timedelta(days=1):%Y%m%d}"
+
+
+def test_feed_author_is_the_site_name(client, course, settings):
+    settings.WAGTAIL_SITE_NAME = "Wegweiser Auenstadt"
+    feed = atom(client.get("/en/feeds/offers.atom"))
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Wegweiser Auenstadt"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        lambda course, point, agency: "/en/feeds/offers.atom",
+        lambda course, point, agency: "/en/feeds/topics/sprache.atom",
+        lambda course, point, agency: f"/de/calendar/offers/{course.pk}.ics",
+        lambda course, point, agency: f"/de/calendar/places/{point.pk}.ics",
+        lambda course, point, agency: f"/de/calendar/agencies/{agency.pk}.ics",
+    ],
+    ids=["feed", "topic-feed", "offer-ics", "place-ics", "agency-ics"],
+)
+def test_feeds_and_calendars_come_from_the_page_cache_until_a_publish(
+    client, course, point, agency, settings, path
+):
+    settings.OPERATIONS_PAGE_CACHE_SECONDS = 60
+    url = path(course, point, agency)
+    first = client.get(url)
+    again = client.get(url)
+    assert (first["X-Page-Cache"], again["X-Page-Cache"]) == ("miss", "hit")
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again.get("Content-Disposition") == first.get("Content-Disposition")
+    course.title_de = "Deutschkurs am Abend"
+    course.save_revision().publish()
+    changed = client.get(url)
+    assert changed["X-Page-Cache"] == "miss"
+    if url.startswith("/de/calendar/offers"):
+        assert "Deutschkurs am Abend" in changed.content.decode()
