@@ -3,13 +3,17 @@ languages a page exists in, its absolute address in each, and whether it may be
 indexed. One definition for the sitemap, the page head and the share image.
 """
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from wagtail.models import Page
 
+from . import selectors
 from .context_processors import switch_language_path
+from .models import HomePage
 from .models.base import other_languages, reading_order, translated_field_names
 from .models.pages import HIDDEN_TRANSLATED_FIELDS
 
@@ -31,6 +35,10 @@ OG_LOCALES = {
 
 # The one query parameter that makes another page of the same content.
 CANONICAL_PARAMETERS = ("page",)
+# Higher page numbers are no list a reader pages through: no canonical for them.
+LAST_CANONICAL_PAGE = 9999
+# The home page's title is the brand: its head and card say what the site is.
+HOME_TITLE = gettext_lazy("Offers and help for newcomers")
 
 
 def og_locale(language: str) -> str:
@@ -38,8 +46,46 @@ def og_locale(language: str) -> str:
 
 
 def absolute(path: str) -> str:
-    """``path`` (``/de/…``) as the public address under ``SITE_URL``."""
-    return f"{settings.SITE_URL}{path}"
+    """``path`` (``/de/…``) as the public address under ``SITE_URL``; an address
+    that already is absolute (a rendition on a media host) stays as it is."""
+    return path if "://" in path else f"{settings.SITE_URL}{path}"
+
+
+def site_address() -> tuple[str, str]:
+    """``SITE_URL`` as (protocol, host with any path prefix)."""
+    parts = urlsplit(absolute("/"))
+    return parts.scheme, f"{parts.netloc}{parts.path}".rstrip("/")
+
+
+def page_number(value: str | None) -> int | None:
+    """A page number (``?page=``, ``?p=``) as a number: ASCII digits only ("²" is
+    a digit to ``str.isdigit`` but no number to ``int``), six at most."""
+    if value is None or not re.fullmatch(r"[0-9]{1,6}", value):
+        return None
+    return int(value)
+
+
+def canonical_query(value: str | None) -> str:
+    """The query of the canonical address for ``?page=value``: ``?page=N`` for
+    pages 2…9999 (``02`` is 2), nothing for page 1, nonsense or absurd numbers."""
+    number = page_number(value)
+    if number is None or not 1 < number <= LAST_CANONICAL_PAGE:
+        return ""
+    return f"?page={number}"
+
+
+def page_visible(page: Page) -> bool:
+    """Whether a reader may see ``page``: ``visible()`` of its kind, otherwise
+    published and outside any private section."""
+    manager = type(page).objects
+    if hasattr(manager, "visible"):
+        return manager.visible().filter(pk=page.pk).exists()
+    return page.live and not page.get_view_restrictions().exists()
+
+
+def home_page() -> HomePage | None:
+    """The default site's home page when it is live."""
+    return HomePage.objects.live().filter(url_path=selectors.site_root_path()).first()
 
 
 def headline_field(obj) -> str:
@@ -69,8 +115,10 @@ def languages_of(obj) -> list[str]:
     main fields — under /ar/ a page with none shows German text and is no Arabic
     page.
     """
-    if not hasattr(obj, "translation_status"):
+    if not hasattr(obj, "translation_state"):
         return [settings.LANGUAGE_CODE]
+    # ``translation_status(code) != "missing"`` without hashing the German text.
+    state = obj.translation_state or {}
     fields = MAIN_FIELDS.get(type(obj).__name__) or [
         name
         for name in translated_field_names(type(obj))
@@ -79,12 +127,20 @@ def languages_of(obj) -> list[str]:
     present = [
         code
         for code in other_languages()
-        if obj.translation_status(code) != "missing"
+        if code in state
         and any(
             str(getattr(obj, f"{name}_{code}", "") or "").strip() for name in fields
         )
     ]
     return [settings.LANGUAGE_CODE, *present]
+
+
+def card_languages(page: Page) -> list[str]:
+    """Languages ``page``'s share image exists in: the home page's title is the
+    site's own (gettext), every other page's the languages it exists in."""
+    if isinstance(page, HomePage):
+        return site_languages()
+    return languages_of(page)
 
 
 def text_in(obj, field: str, language: str) -> str:

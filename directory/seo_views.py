@@ -3,14 +3,17 @@ generated share images. All are kept in the shared cache; none takes input that
 could make it work for more than what is published.
 """
 
+import hashlib
+import json
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
@@ -24,10 +27,16 @@ from .sitemaps import SECTIONS
 # A publish renews the public generation at once (every cached sitemap with it);
 # the timeout covers what no signal reports: offers whose end date passes.
 SITEMAP_CACHE_SECONDS = 900
-# Share images depend on the page's title as last published: the key holds it.
+# A share image is kept under a hash of what it draws: a new title makes a new
+# card, the same title in another page or language is drawn once.
 SHARE_IMAGE_CACHE_SECONDS = 30 * 24 * 3600
+# Raise when the drawing changes, so cached cards are drawn again.
+SHARE_IMAGE_VERSION = 1
+# One request draws a card (about 150 ms); others asking for it at the same time
+# wait this long for it, then get the brand-only card.
+SHARE_IMAGE_LOCK_SECONDS = 30
+SHARE_IMAGE_WAIT_SECONDS = 1.0
 HTTP_CACHE = "public, max-age=3600"
-HOME_TITLE = _("Offers and help for newcomers")
 
 
 def _xml(content: bytes) -> HttpResponse:
@@ -63,19 +72,19 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """``/sitemap-<section>.xml[?p=N]``: the addresses of one section."""
     if section not in SECTIONS:
         raise Http404("No such sitemap section.")
-    number = request.GET.get("p", "1")
-    if not number.isdigit() or len(number) > 6:
+    number = seo.page_number(request.GET.get("p", "1"))
+    if number is None:
         raise Http404("No such sitemap page.")
 
     def build() -> bytes | str:
         try:
-            urls = SECTIONS[section]().get_urls(page=int(number))
+            urls = SECTIONS[section]().get_urls(page=number)
         except (EmptyPage, PageNotAnInteger):
             return ""
         return render_to_string("seo/sitemap.xml", {"urlset": urls}).encode()
 
     content = public_cached(
-        f"seo:sitemap:{section}:{int(number)}", build, seconds=SITEMAP_CACHE_SECONDS
+        f"seo:sitemap:{section}:{number}", build, seconds=SITEMAP_CACHE_SECONDS
     )
     if not content:
         raise Http404("No such sitemap page.")
@@ -109,43 +118,87 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def shareable_page(page_id: int) -> Page | None:
-    """The page with ``page_id`` if a reader may see it (``visible()`` of its
-    kind; a page without one, the home page, when live and public)."""
-    page = Page.objects.live().public().filter(pk=page_id).specific().first()
-    if page is None:
-        return None
-    manager = type(page).objects
-    if hasattr(manager, "visible") and not manager.visible().filter(pk=page.pk):
-        return None
-    return page
+def share_card(page: Page, language: str) -> dict[str, str]:
+    """What ``page``'s card in ``language`` draws (``share_image_png``'s
+    arguments); the text's direction follows from the title's script."""
+    if isinstance(page, HomePage):
+        with translation.override(language):
+            title = str(seo.HOME_TITLE)
+    else:
+        title = seo.text_in(page, "title", language)
+    return {
+        "title": title,
+        "brand": settings.WAGTAIL_SITE_NAME,
+        "footer": seo.site_address()[1],
+    }
+
+
+def share_image_key(card: dict[str, str]) -> str:
+    drawn = json.dumps([SHARE_IMAGE_VERSION, card], sort_keys=True)
+    return f"seo:share-image:{hashlib.sha256(drawn.encode()).hexdigest()}"
+
+
+def _draw_once(card: dict[str, str]) -> bytes | None:
+    """The card from the cache, or drawn by this request when no other is drawing
+    it; None when another one still is after ``SHARE_IMAGE_WAIT_SECONDS``."""
+    key = share_image_key(card)
+    content = cache.get(key)
+    if content is not None:
+        return content
+    lock = f"{key}:drawing"
+    if cache.add(lock, 1, SHARE_IMAGE_LOCK_SECONDS):
+        try:
+            content = share_image_png(**card)
+            cache.set(key, content, SHARE_IMAGE_CACHE_SECONDS)
+        finally:
+            cache.delete(lock)
+        return content
+    deadline = time.monotonic() + SHARE_IMAGE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        content = cache.get(key)
+        if content is not None:
+            return content
+    return None
+
+
+def _brand_card(card: dict[str, str]) -> bytes:
+    """The card without a title, one for the whole site."""
+    blank = {**card, "title": ""}
+    key = share_image_key(blank)
+    content = cache.get(key)
+    if content is None:
+        content = share_image_png(**blank)
+        cache.set(key, content, SHARE_IMAGE_CACHE_SECONDS)
+    return content
 
 
 @require_GET
 def share_image(request: HttpRequest, page_id: str, language: str) -> HttpResponse:
     """``/share-image/<page id>-<language>.png``: the page's card for link
-    previews, made once per page, language and publication."""
+    previews in a language the page exists in (another language is sent to the
+    German card: it would draw the German title again)."""
     if language not in seo.site_languages():
         raise Http404("No such language.")
-    page = shareable_page(int(page_id))
-    if page is None:
+    page = Page.objects.filter(pk=int(page_id)).specific().first()
+    if page is None or not seo.page_visible(page):
         raise Http404("No such page.")
-    published = page.last_published_at.timestamp() if page.last_published_at else 0
-    key = f"seo:share-image:{page.pk}:{language}:{published:.0f}"
-    content = cache.get(key)
-    if content is None:
-        if isinstance(page, HomePage):
-            with translation.override(language):
-                # The home page's title is the brand: its card says what it is.
-                title = str(HOME_TITLE)
-        else:
-            title = seo.text_in(page, "title", language)
-        content = share_image_png(
-            title=title,
-            brand=settings.WAGTAIL_SITE_NAME,
-            footer=settings.SITE_URL.split("://", 1)[-1],
+    if language not in seo.card_languages(page):
+        german = reverse(
+            "share-image",
+            kwargs={"page_id": str(page.pk), "language": settings.LANGUAGE_CODE},
         )
-        cache.set(key, content, SHARE_IMAGE_CACHE_SECONDS)
-    response = HttpResponse(content, content_type="image/png")
-    response["Cache-Control"] = "public, max-age=86400"
+        response: HttpResponse = HttpResponseRedirect(german)
+        response["Cache-Control"] = HTTP_CACHE
+        return response
+    card = share_card(page, language)
+    content = _draw_once(card)
+    response = HttpResponse(
+        content if content is not None else _brand_card(card),
+        content_type="image/png",
+    )
+    # The brand-only stand-in is not kept: the next preview gets the real card.
+    response["Cache-Control"] = (
+        "public, max-age=86400" if content is not None else "no-cache"
+    )
     return response

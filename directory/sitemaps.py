@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from wagtail.models import Page
 
 from . import selectors, seo
-from .models import AgencyPage, ContactPointPage, HomePage, OfferPage
+from .models import AgencyPage, ContactPointPage, OfferPage
 
 
 class SiteSitemap(Sitemap):
@@ -18,15 +18,18 @@ class SiteSitemap(Sitemap):
 
     i18n = True
     alternates = True
+    # Every <url> carries up to one alternate per language and x-default: at most
+    # 50,000 addresses' worth of links per sitemap page keeps it under 50 MB.
+    limit = 50000 // (len(settings.LANGUAGES) + 1)
     # Django's x-default is the address without a language prefix (a redirect
     # here); ours is the German page, added in get_urls.
     x_default = False
 
     def get_protocol(self, protocol=None):
-        return settings.SITE_URL.split("://", 1)[0]
+        return seo.site_address()[0]
 
     def get_domain(self, site=None):
-        return settings.SITE_URL.split("://", 1)[1]
+        return seo.site_address()[1]
 
     def get_urls(self, page=1, site=None, protocol=None):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
@@ -46,7 +49,7 @@ class SiteSitemap(Sitemap):
 def _home_routes(*names: str) -> dict[str, str]:
     """The home page's routes (``topics/`` …), asked once: reversing a sub-page
     builds the page's resolver every time."""
-    home = HomePage.objects.live().first()
+    home = seo.home_page()
     return {
         name: (home.reverse_subpage(name).lstrip("/") if home is not None else "")
         for name in names
@@ -117,7 +120,7 @@ class InformationSitemap(PageSitemap):
 
     def items(self):
         self._root = selectors.site_root_path()
-        home = HomePage.objects.live().first()
+        home = seo.home_page()
         if home is None:
             return Page.objects.none()
         return (

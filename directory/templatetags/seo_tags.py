@@ -22,7 +22,6 @@ from ..models import AgencyPage, ContactPointPage, HomePage, OfferPage
 
 register = template.Library()
 
-HOME_TITLE = gettext_lazy("Offers and help for newcomers")
 TAGLINE = gettext_lazy(
     "Wegweiser – offers, contact points and responsibilities for refugees and "
     "migrants in the region."
@@ -73,28 +72,12 @@ class HeadMeta:
     json_ld: SafeString | str = ""
 
 
-def _page_visible(page: Page) -> bool:
-    manager = type(page).objects
-    if hasattr(manager, "visible"):
-        return manager.visible().filter(pk=page.pk).exists()
-    return page.live and not page.get_view_restrictions().exists()
-
-
-def _canonical_query(request) -> str:
-    number = request.GET.get("page", "")
-    return f"?page={number}" if number.isdigit() and int(number) > 1 else ""
-
-
 def _description(text: str) -> str:
     return Truncator(" ".join(strip_tags(text).split())).chars(DESCRIPTION_LENGTH)
 
 
-def _absolute_url(url: str) -> str:
-    return url if "://" in url else seo.absolute(url)
-
-
 def _page_url(page: Page, request) -> str:
-    return _absolute_url(page.get_url(request=request) or "")
+    return seo.absolute(page.get_url(request=request) or "")
 
 
 def _agency_of(page, context) -> AgencyPage | None:
@@ -116,7 +99,7 @@ def logo_image(agency: AgencyPage | None) -> ShareImage | None:
     except SourceImageIOError:
         return None
     return ShareImage(
-        url=_absolute_url(rendition.url),
+        url=seo.absolute(rendition.url),
         width=rendition.width,
         height=rendition.height,
         alt=agency.title if agency is not None else "",
@@ -124,8 +107,12 @@ def logo_image(agency: AgencyPage | None) -> ShareImage | None:
 
 
 def generated_image(page: Page | None, *, language: str, alt: str) -> ShareImage | None:
+    """The generated card of ``page`` in ``language``, or in German when the page
+    does not exist in ``language`` (its card would show the German title)."""
     if page is None:
         return None
+    if language not in seo.card_languages(page):
+        language = settings.LANGUAGE_CODE
     path = reverse(
         "share-image", kwargs={"page_id": str(page.pk), "language": language}
     )
@@ -223,7 +210,9 @@ def seo_head(context) -> HeadMeta | None:
         indexable = False
     elif match.url_name == "wagtail_serve":
         indexable = page is not None and (
-            topic is not None if route_name == "topic_detail" else _page_visible(page)
+            topic is not None
+            if route_name == "topic_detail"
+            else seo.page_visible(page)
         )
     elif match.url_name == "search":
         indexable = not request.GET
@@ -236,11 +225,11 @@ def seo_head(context) -> HeadMeta | None:
         description = topic.description
     elif route_name:
         languages = seo.site_languages()
-        title = str(ROUTE_TITLES.get(route_name, HOME_TITLE))
+        title = str(ROUTE_TITLES.get(route_name, seo.HOME_TITLE))
         description = ""
     elif isinstance(page, HomePage):
         languages = seo.site_languages()
-        title = str(HOME_TITLE)
+        title = str(seo.HOME_TITLE)
         description = page.search_description
     elif page is not None:
         languages = seo.languages_of(page)
@@ -264,7 +253,7 @@ def seo_head(context) -> HeadMeta | None:
         indexable=indexable,
         title=title,
         description=_description(description or str(TAGLINE)),
-        canonical=seo.absolute(path) + _canonical_query(request),
+        canonical=seo.absolute(path) + seo.canonical_query(request.GET.get("page")),
         locale=seo.og_locale(language),
         locale_alternates=[
             seo.og_locale(code) for code in languages if code != language
@@ -279,7 +268,7 @@ def seo_head(context) -> HeadMeta | None:
     else:
         card_page = page if page is not None and not route_name else None
         if card_page is None or not indexable:
-            card_page = HomePage.objects.live().first()
+            card_page = seo.home_page()
         meta.image = generated_image(card_page, language=language, alt=title)
     if not indexable:
         return meta

@@ -9,8 +9,10 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, time, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from PIL import Image as PILImage
@@ -19,6 +21,7 @@ from wagtail.models import Page
 
 from directory import seo, seo_views, share_images
 from directory.models import AgencyPage, OfferPage, OpeningException, OpeningSlot
+from directory.models import base as base_models
 from tests.factories import (
     AgencyPageFactory,
     ContactPointPageFactory,
@@ -419,6 +422,34 @@ def test_a_language_counts_when_a_main_text_is_translated(home, agency, offer):
     assert seo.languages_of(offer) == ["de", "en", "ar"]
 
 
+def test_languages_need_no_hash_of_the_german_text(
+    home, agency, offer, topic, monkeypatch
+):
+    def status_languages(obj) -> list[str]:  # the definition by translation_status
+        fields = seo.MAIN_FIELDS[type(obj).__name__]
+        return ["de"] + [
+            code
+            for code in seo.other_languages()
+            if obj.translation_status(code) != "missing"
+            and any(str(getattr(obj, f"{f}_{code}", "") or "").strip() for f in fields)
+        ]
+
+    translate(offer, "seo_title", en="German course")  # not a main field
+    translate(offer, "title", de="Deutschkurs am Abend")  # Arabic now outdated
+    offer.save()
+    translate(agency, "description", uk="Благодійна організація")
+    agency.save()
+    objects = [offer, agency, topic, OfferPage.objects.get(pk=offer.pk)]
+    expected = [status_languages(obj) for obj in objects]
+    assert expected[0] == ["de", "ar"] and expected[1] == ["de", "uk"]
+
+    def no_hashing(values):
+        raise AssertionError("languages_of hashed the German text")
+
+    monkeypatch.setattr(base_models, "text_digest", no_hashing)
+    assert [seo.languages_of(obj) for obj in objects] == expected
+
+
 def test_sitemap_has_last_modified_and_pages_of_at_most_the_limit(
     client, home, agency, offer, monkeypatch
 ):
@@ -435,6 +466,21 @@ def test_sitemap_has_last_modified_and_pages_of_at_most_the_limit(
     assert client.get("/sitemap-offers.xml?p=3").status_code == 404
     assert client.get("/sitemap-offers.xml?p=zwei").status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_sitemap_pages_stay_under_50_megabytes(settings):
+    from directory.sitemaps import SECTIONS
+
+    # Each address carries an alternate per language and x-default; one <url>
+    # with all of them is under 1,000 bytes (50 MB / 50,000 addresses' links).
+    links_per_url = len(settings.LANGUAGES) + 1
+    for section in SECTIONS.values():
+        assert section.limit * links_per_url <= 50000, section
+
+
+@pytest.mark.parametrize("number", ["%C2%B2", "%D9%A3", "1234567", "-1", "+2", "2.0"])
+def test_a_sitemap_page_number_that_is_none_is_a_404(client, home, number):
+    assert client.get(f"/sitemap-offers.xml?p={number}").status_code == 404
 
 
 def test_sitemap_follows_a_publication_at_once(client, home, agency, offer):
@@ -522,6 +568,45 @@ def test_a_page_not_in_the_readers_language_points_to_german(
 def test_paging_stays_in_the_canonical_address(client, home, agency, offer):
     head = head_of(client, url_in(agency, "de") + "?page=2&fbclid=x")
     assert head.canonical() == [SITE + url_in(agency, "de") + "?page=2"]
+
+
+@pytest.mark.parametrize(
+    ("value", "query"),
+    [
+        ("2", "?page=2"),
+        ("02", "?page=2"),
+        ("9999", "?page=9999"),
+        ("1", ""),
+        ("0", ""),
+        ("10000", ""),
+        ("²", ""),
+        ("٣", ""),
+        ("-2", ""),
+        (" 2", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_the_canonical_page_number(value, query):
+    assert seo.canonical_query(value) == query
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("?page=02", "?page=2"),
+        ("?page=1", ""),
+        ("?page=%C2%B2", ""),
+        ("?page=10000", ""),
+    ],
+)
+def test_odd_page_numbers_get_a_plain_canonical(
+    client, home, agency, offer, query, canonical
+):
+    head = head_of(client, url_in(agency, "de") + query)
+    assert head.canonical() == [SITE + url_in(agency, "de") + canonical]
+    head = head_of(client, url_in(offer, "de") + query)
+    assert head.canonical() == [SITE + url_in(offer, "de") + canonical]
 
 
 def test_search_results_are_not_indexed(client, home):
@@ -722,11 +807,76 @@ def test_share_image_is_a_1200_by_630_png_made_once(
         image = PILImage.open(io.BytesIO(response.content))
         assert (image.format, image.size) == ("PNG", (1200, 630))
     assert made == ["دورة لغة ألمانية للنساء"]
-    # A new publication makes a new card; the German one has the German title.
+    # A publication with the same title draws nothing again; a new title does.
+    offer.save_revision().publish()
+    client.get(url)
+    assert len(made) == 1
+    translate(offer, "title", ar="دورة لغة ألمانية")
     offer.save_revision().publish()
     client.get(url)
     client.get(f"/share-image/{offer.pk}-de.png")
-    assert made[1:] == ["دورة لغة ألمانية للنساء", "Deutschkurs für Frauen"]
+    assert made[1:] == ["دورة لغة ألمانية", "Deutschkurs für Frauen"]
+
+
+def test_a_share_image_only_in_the_languages_the_page_exists_in(
+    client, home, agency, offer, monkeypatch
+):
+    made = []
+    real = share_images.share_image_png
+    monkeypatch.setattr(
+        seo_views,
+        "share_image_png",
+        lambda **kwargs: made.append(kwargs["title"]) or real(**kwargs),
+    )
+    german = f"/share-image/{offer.pk}-de.png"
+    for language in ("en", "uk", "ti"):  # the offer is German and Arabic only
+        response = client.get(f"/share-image/{offer.pk}-{language}.png")
+        assert (response.status_code, response["Location"]) == (302, german)
+    assert made == []
+    # The English page's preview shows the German card straight away.
+    head = head_of(client, url_in(offer, "en"))
+    (image,) = head.prop("og:image")
+    assert image.startswith(f"{SITE}{german}?v=")
+    # The home page exists in every language: its title is the site's own.
+    assert client.get(f"/share-image/{home.pk}-uk.png").status_code == 200
+
+
+BRAND_RGB = (11, 92, 171)
+
+
+def title_pixels(png: bytes) -> int:
+    """Drawn (not brand blue) pixels where a card's title goes: below the brand
+    and its rule, above the footer band."""
+    area = PILImage.open(io.BytesIO(png)).convert("RGB").crop((0, 160, 1200, 540))
+    colours: list = area.getcolors(1200 * 380) or []
+    drawn = [int(count) for count, colour in colours if colour != BRAND_RGB]
+    return sum(drawn)
+
+
+def test_a_card_being_drawn_is_not_drawn_twice(
+    client, home, agency, offer, monkeypatch
+):
+    made = []
+    real = share_images.share_image_png
+    monkeypatch.setattr(
+        seo_views,
+        "share_image_png",
+        lambda **kwargs: made.append(kwargs["title"]) or real(**kwargs),
+    )
+    monkeypatch.setattr(seo_views, "SHARE_IMAGE_WAIT_SECONDS", 0.1)
+    card = seo_views.share_card(offer, "de")
+    lock = seo_views.share_image_key(card) + ":drawing"
+    cache.add(lock, 1, 30)  # another request is drawing this card
+    url = f"/share-image/{offer.pk}-de.png"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert title_pixels(response.content) == 0  # the brand-only card …
+    assert response["Cache-Control"] == "no-cache"  # … not kept by anyone
+    assert "Deutschkurs für Frauen" not in made
+    cache.delete(lock)
+    response = client.get(url)
+    assert title_pixels(response.content) > 0
+    assert made.count("Deutschkurs für Frauen") == 1
 
 
 def test_share_image_only_for_what_readers_may_see(client, home, agency, offer):
@@ -749,16 +899,19 @@ def test_share_image_draws_only_what_it_can_shape(settings, tmp_path):
     assert image.size == (1200, 630)
 
 
-def test_look_at_the_share_images(client, home, agency, offer):
-    """Not an assertion of taste: writes the cards to test-artifacts/ to look at."""
-    from pathlib import Path
-
-    folder = Path("test-artifacts")
+def test_look_at_the_share_images(client, home, agency, offer, settings, tmp_path):
+    """Writes the cards to test-artifacts/ to look at; the title is drawn when its
+    letters can be, and the card shows the brand alone when they cannot."""
+    folder = Path(__file__).resolve().parents[2] / "test-artifacts"
     folder.mkdir(exist_ok=True)
     for language in ("de", "ar"):
         response = client.get(f"/share-image/{offer.pk}-{language}.png")
         (folder / f"share-image-{language}.png").write_bytes(response.content)
         pixels = PILImage.open(io.BytesIO(response.content)).convert("RGB")
-        # Brand colour with white text on it.
-        assert pixels.getpixel((5, 5)) == (11, 92, 171)
-        assert (255, 255, 255) in {colour for _n, colour in pixels.getcolors(100000)}
+        assert pixels.getpixel((5, 5)) == BRAND_RGB
+        assert title_pixels(response.content) > 0
+    undrawable = share_images.share_image_png(title="中文课程")
+    (folder / "share-image-undrawable.png").write_bytes(undrawable)
+    assert title_pixels(undrawable) == 0
+    settings.DIRECTORY_SHARE_IMAGE_FONT_DIR = str(tmp_path)  # no fonts at all
+    assert title_pixels(share_images.share_image_png(title="دورة لغة ألمانية")) == 0

@@ -198,11 +198,13 @@ def test_topic_page_lists_its_offers_and_filters_by_district(client, offer, dist
         "?page=99999",
         "?district=bergheim&district=talheim",
         "?%zz=1",
+        "?page=%C2%B2",
     ],
 )
 def test_malformed_query_strings_never_fail(client, offer, query):
     response = client.get("/de/topics/sprache/" + query)
     assert response.status_code == 200
+    assert client.get(url_in(offer, "de") + query).status_code == 200
 
 
 def test_unknown_topic_is_a_404(client, home):
