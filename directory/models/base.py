@@ -3,12 +3,14 @@ made from.
 """
 
 import hashlib
+import json
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
+from wagtail.blocks import StreamValue
 
 
 def text_digest(values: list[str]) -> str:
@@ -16,6 +18,24 @@ def text_digest(values: list[str]) -> str:
     return hashlib.sha1(  # noqa: S324 - a change marker, not security
         "\x1f".join(values).encode("utf-8")
     ).hexdigest()[:16]
+
+
+def _digest_text(value) -> str:
+    """A field's text as the translation digest sees it. A StreamField counts by its
+    blocks' content, not its rendering: that contains interface strings (alt texts,
+    labels) of the active language, so the German text would look changed to every
+    reader of another language."""
+    if isinstance(value, StreamValue):
+        return json.dumps(
+            [
+                (child.block_type, child.block.get_prep_value(child.value))
+                for child in value
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        )
+    return str(value or "")
 
 
 def translated_field_names(model: type[models.Model]) -> list[str]:
@@ -73,7 +93,7 @@ class TranslationStateMixin(models.Model):
 
     def _values(self, language: str) -> list[str]:
         return [
-            str(getattr(self, f"{name}_{language}", "") or "")
+            _digest_text(getattr(self, f"{name}_{language}", ""))
             for name in translated_field_names(type(self))
         ]
 

@@ -247,7 +247,8 @@ def test_the_admin_says_when_the_site_has_a_page_of_that_kind(client, people):
     data.update({f"body_{code}-count": "0" for code, _name in settings.LANGUAGES})
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "This site has a page of this kind already" in response.content.decode()
+    # The coordinator reads the admin in German.
+    assert "Diese Website hat schon eine Seite dieser Art" in response.content.decode()
     assert InformationPage.objects.filter(kind="imprint").count() == 1
 
 
