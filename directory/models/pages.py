@@ -44,10 +44,9 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
 HIDDEN_TRANSLATED_FIELDS = {"seo_title", "search_description"}
 
 
-class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
-    """Base for our pages: an HSDS id that is never copied, translation state."""
-
-    exclude_fields_in_copy = ["hsds_id"]
+class TranslatedPage(TranslationStateMixin, Page):
+    """A page that tells its reader when it is not (or no longer) translated into
+    their language: ``translation_status`` and ``has_fallback_text`` for base.html."""
 
     class Meta:
         abstract = True
@@ -62,6 +61,15 @@ class DirectoryPage(HsdsIdMixin, TranslationStateMixin, Page):
             if name not in HIDDEN_TRANSLATED_FIELDS
         )
         return context
+
+
+class DirectoryPage(HsdsIdMixin, TranslatedPage):
+    """Base for the catalogue's pages: an HSDS id that is never copied."""
+
+    exclude_fields_in_copy = ["hsds_id"]
+
+    class Meta:
+        abstract = True
 
 
 class HomePagePermissionTester(PagePermissionTester):

@@ -21,8 +21,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from .base import TranslationStateMixin, translated_field_names
-from .pages import HIDDEN_TRANSLATED_FIELDS, RICH_TEXT_FEATURES
+from .pages import RICH_TEXT_FEATURES, TranslatedPage
 
 # Pictograms drawn for the easy-language page (static/pictograms/<name>.svg), with
 # what they show: the alt text a screen reader reads before the sentences.
@@ -101,7 +100,7 @@ SITE_BODY_BLOCKS = [
 ]
 
 
-class SitePage(TranslationStateMixin, Page):
+class SitePage(TranslatedPage):
     """Base for the site's own pages: below the home page, coordinators only (the
     agencies' editors have no rights outside their agency), translation state."""
 
@@ -110,17 +109,6 @@ class SitePage(TranslationStateMixin, Page):
 
     class Meta:
         abstract = True
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        language = get_language()
-        context["translation_status"] = self.translation_status(language)
-        context["has_fallback_text"] = any(
-            self.is_fallback(name, language)
-            for name in translated_field_names(type(self))
-            if name not in HIDDEN_TRANSLATED_FIELDS
-        )
-        return context
 
 
 KIND_TAKEN = _("This site has a page of this kind already; edit that one.")
