@@ -45,6 +45,22 @@ def main() -> None:
         help="ask only the first N dev questions per language (all if not given)",
     )
     parser.add_argument(
+        "--relevance-split",
+        choices=("dev", "train"),
+        default="dev",
+        help="whose questions are asked: dev measures, train is for tuning",
+    )
+    parser.add_argument(
+        "--relevance-tables",
+        default="same,cross",
+        help="same language, question language → German pages, or both",
+    )
+    parser.add_argument(
+        "--relevance-languages",
+        default="de,en,ar,uk,fr",
+        help="question languages asked (comma-separated; to split a run in two)",
+    )
+    parser.add_argument(
         "--skip-embedding",
         action="store_true",
         help="no passage vectors: the index and search as with the model off",
@@ -102,9 +118,7 @@ def run(args) -> None:
         from django.test.utils import override_settings
 
         with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-            bench_relevance(
-                args.relevance_runs.split(","), per_language=args.relevance_questions
-            )
+            bench_relevance(args)
         return
     started = time.perf_counter()
     call_command(
@@ -205,10 +219,7 @@ def run(args) -> None:
             from django.test.utils import override_settings
 
             with override_settings(SEARCH_INDEX_PREFIX="bench-relevance"):
-                bench_relevance(
-                    args.relevance_runs.split(","),
-                    per_language=args.relevance_questions,
-                )
+                bench_relevance(args)
 
 
 def bench_reports(rounds: int = 5) -> None:
@@ -601,17 +612,21 @@ def bench_database_search(requests: int) -> None:
         )
 
 
-def bench_relevance(wanted: list[str], *, per_language: int | None = None) -> None:
-    """Recall@5 and MRR@10 on all integreat-qa dev questions (train + dev pages):
-    same language and question language → German pages; words alone, words with
-    meaning fused by RRF and by a linear blend."""
+def bench_relevance(args: argparse.Namespace) -> None:
+    """Recall@5 and MRR@10 on integreat-qa's dev (or train) questions, train + dev
+    pages: same language and question language → German pages; words alone, words
+    with meaning fused by RRF and by a linear blend."""
     from django.test.utils import override_settings
 
     from search import queries
     from search.embedding import embedder_forget
     from tests.search import relevance
 
-    pages, questions = relevance.load()
+    wanted = args.relevance_runs.split(",")
+    tables = args.relevance_tables.split(",")
+    per_language = args.relevance_questions
+    asking = args.relevance_languages.split(",")
+    pages, questions = relevance.load(asked=args.relevance_split)
 
     def table(title: str, languages: tuple[str, ...]) -> None:
         runs = {}
@@ -633,7 +648,10 @@ def bench_relevance(wanted: list[str], *, per_language: int | None = None) -> No
                 )
             embedder_forget()
         queries.FUSION = "rrf"
-        print(f"\n{title} ({len(pages)} pages; Recall@5 / MRR@10)")
+        print(
+            f"\n{title} ({len(pages)} pages, {args.relevance_split} questions; "
+            "Recall@5 / MRR@10)"
+        )
         print(f"  {'':4}" + "".join(f"{name:>18}" for name in runs))
         for language in languages:
             cells = "".join(
@@ -644,14 +662,18 @@ def bench_relevance(wanted: list[str], *, per_language: int | None = None) -> No
             print(f"  {language:4}{cells}   ({count} questions)")
         print(f"  ({time.perf_counter() - started:.0f} s for the questions)")
 
-    built = relevance.build_index(pages)
-    print(
-        f"\nrelevance corpus: {built['passages']} passages embedded or reused in "
-        f"{built['embedding_seconds']:.0f} s"
-    )
-    table("relevance, same language", relevance.LANGUAGES)
-    relevance.build_index(pages, languages=("de",))
-    table("relevance, question language → German pages", ("en", "ar", "uk", "fr"))
+    same = tuple(code for code in relevance.LANGUAGES if code in asking)
+    if "same" in tables and same:
+        built = relevance.build_index(pages)
+        print(
+            f"\nrelevance corpus: {built['passages']} passages embedded or reused in "
+            f"{built['embedding_seconds']:.0f} s"
+        )
+        table("relevance, same language", same)
+    crossing = tuple(code for code in ("en", "ar", "uk", "fr") if code in asking)
+    if "cross" in tables and crossing:
+        relevance.build_index(pages, languages=("de",))
+        table("relevance, question language → German pages", crossing)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ def data_dir() -> Path:
     raise FileNotFoundError("integreat-qa data not found next to the repository")
 
 
-def load(splits=("dev", "train")) -> tuple[dict, dict]:
-    """(pages {page_key: {lang: context}}, questions {lang: [(question, page_key)]})."""
+def load(splits=("dev", "train"), *, asked="dev") -> tuple[dict, dict]:
+    """(pages {page_key: {lang: context}}, questions {lang: [(question, page_key)]}):
+    the answered questions of split ``asked`` (dev measures; train is for tuning)."""
     pages: dict = defaultdict(dict)
     questions: dict = defaultdict(list)
     root = data_dir()
@@ -44,7 +45,7 @@ def load(splits=("dev", "train")) -> tuple[dict, dict]:
                 row = json.loads(line)
                 key = f"{row['city']}-{row['pageId']}"
                 pages[key][language] = row["context"]
-                if split == "dev" and row["answers"]:
+                if split == asked and row["answers"]:
                     questions[language].append((row["question"], key))
     return pages, questions
 

@@ -8,7 +8,7 @@ from search import engine
 from search.embedding import MultilingualE5Small, embedder, embedder_forget
 from search.indexing import changes_process, ensure_index, rebuild
 from search.models import IndexChange, PassageVector
-from search.queries import SearchRequest, engine_search, search
+from search.queries import SearchRequest, engine_search, fuse, search
 
 LANGUAGE_COURSES = {
     "Deutschkurs für Frauen mit Kinderbetreuung",
@@ -229,3 +229,13 @@ def test_query_vectors_are_unit_length_and_cached(model_settings):
     assert abs(np.linalg.norm(vector) - 1) < 1e-3
     query_vector("Deutschkurs")
     assert _query_vector.cache_info().hits >= 1
+
+
+def test_words_matching_only_german_text_count_less_for_other_readers():
+    # "a" matched the words of a Farsi question in German text only (a name, a
+    # compound, or by accident); "b" and "c" are near it in meaning.
+    words = [("a", 9.0), ("b", 5.0)]
+    meaning = [("b", 0.84), ("c", 0.83)]
+    assert fuse(words, meaning) == ["b", "a", "c"]
+    # …after the offers found by meaning, not dropped
+    assert fuse(words, meaning, other_language={"a"}) == ["b", "c", "a"]
