@@ -433,6 +433,7 @@ def drift(*, repair: bool = False) -> dict:
         indexed = {}
     missing = sorted(set(expected) - set(indexed))
     extra = sorted(set(indexed) - set(expected))
+    unembedded = sorted(set(expected) & _without_vectors())
     stale = sorted(
         hsds_id
         for hsds_id in set(expected) & set(indexed)
@@ -440,8 +441,10 @@ def drift(*, repair: bool = False) -> dict:
         and indexed[hsds_id] is not None
         and published.isoformat() != indexed[hsds_id]
     )
-    if repair and (missing or extra or stale):
-        changes_record(OfferPage.objects.filter(hsds_id__in=missing + stale))
+    if repair and (missing or extra or stale or unembedded):
+        changes_record(
+            OfferPage.objects.filter(hsds_id__in=missing + stale + unembedded)
+        )
         changes_process(limit=100_000)
         helpers.bulk(
             client,
@@ -450,4 +453,33 @@ def drift(*, repair: bool = False) -> dict:
             raise_on_error=False,
             refresh="wait_for",
         )
-    return {"missing": missing, "extra": extra, "stale": stale}
+    return {
+        "missing": missing,
+        "extra": extra,
+        "stale": stale,
+        "without vectors": unembedded,
+    }
+
+
+def _without_vectors() -> set[str]:
+    """Ids of indexed offers without passage vectors although the index was built
+    with the configured model: the model failed while they were indexed (they are
+    found by their words only until indexed again)."""
+    model = embedder()
+    if model is None or engine.index_model() != model.model:
+        return set()
+    no_passages = {
+        "bool": {
+            "must_not": [{"nested": {"path": "passages", "query": {"match_all": {}}}}]
+        }
+    }
+    return {
+        hit["_id"]
+        for hit in helpers.scan(
+            engine.client(),
+            index=engine.alias_name(),
+            query={"query": no_passages},
+            _source=False,
+            size=1000,
+        )
+    }

@@ -3,6 +3,8 @@ German (the real model, multilingual-e5-small, on the local engine)."""
 
 import numpy as np
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from search import engine
 from search.embedding import MultilingualE5Small, embedder, embedder_forget
@@ -203,6 +205,24 @@ def test_a_model_failure_while_indexing_keeps_the_words_current(region, model_se
     result = rebuild()
     assert result["documents"] == 5
     assert titles(ask("Integrationskurs", "de")) == ["Integrationskurs am Abend"]
+
+
+def test_search_check_finds_and_repairs_offers_indexed_without_vectors(
+    region, model_settings, capsys
+):
+    model_settings.SEARCH_EMBEDDER = "tests.search.fakes.FailingModel"
+    embedder_forget()
+    rebuild()  # the model fails on every passage: words only
+    model_settings.SEARCH_EMBEDDER = "search.embedding.MultilingualE5Small"
+    embedder_forget()
+    assert not ask("کلاس زبان آلمانی", "fa").results
+    with pytest.raises(CommandError, match="differs"):
+        call_command("search_check")
+    assert "without vectors: 5" in capsys.readouterr().out
+    call_command("search_check", "--repair")
+    call_command("search_check")  # clean now: no error
+    assert "without vectors: 0" in capsys.readouterr().out
+    assert set(titles(ask("کلاس زبان آلمانی", "fa"))[:3]) & LANGUAGE_COURSES
 
 
 def test_an_index_of_another_model_is_searched_by_words_until_rebuilt(

@@ -8,7 +8,10 @@ from search.models import IndexChange
 
 
 class Command(BaseCommand):
-    help = "Compare visible offers with the index: missing, extra and stale documents."
+    help = (
+        "Compare visible offers with the index: missing, extra and stale documents, "
+        "and offers indexed without passage vectors (the model failed)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--repair", action="store_true", help="Fix what differs.")
@@ -20,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The search engine is not available: {error}"
             ) from error
-        for kind in ("missing", "extra", "stale"):
+        for kind in ("missing", "extra", "stale", "without vectors"):
             ids = report[kind]
             shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
             self.stdout.write(f"{kind}: {len(ids)}{' (' + shown + ')' if ids else ''}")
