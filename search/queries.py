@@ -57,7 +57,8 @@ DENSE_MARGIN = 0.03
 # name, or by accident). On integreat-qa's train questions against German pages (200
 # per language), the fused Recall@5 / MRR@10 with weight 1 → 0.25: en .65/.41 →
 # .69/.52, ar .57/.44 → .57/.44, uk .66/.49 → .66/.49, fr .57/.37 → .61/.46; 0.1 and
-# 0 scored the same as 0.25. Readers of German (or of the offer's language) keep 1.
+# 0 scored the same as 0.25 (scripts/bench_fusion.py). Readers of German (or of the
+# offer's language) keep 1.
 WORDS_OTHER_LANGUAGE_WEIGHT = 0.25
 # How the two rankings become one: "rrf" (reciprocal rank fusion, 1 / (RRF_K + rank)
 # from each) or "linear" (scores scaled to 0–1 and averaged); see make bench.
