@@ -78,6 +78,14 @@ def run_axe(page) -> list[dict]:
     # Evaluated by the browser itself: a <script> tag would be inline script, which
     # the site's Content-Security-Policy blocks.
     page.evaluate(AXE.read_text())
+    # Colours are measured as drawn: a fade-in still running (the admin's messages
+    # slide in) is checked half transparent. Wait for the finite ones, 3 s at most.
+    page.evaluate(
+        "async () => { await Promise.race([new Promise(r => setTimeout(r, 3000)),"
+        " Promise.all(document.getAnimations()"
+        ".filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
+        ".map(a => a.finished.catch(() => null)))]); }"
+    )
     result = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']}))"
         ".violations"
