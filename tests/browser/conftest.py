@@ -100,6 +100,17 @@ def run_axe(page) -> list[dict]:
     ]
 
 
+def follow(page, target) -> None:
+    """Click what leads to another page and return once that page has loaded.
+
+    A click does not wait for the navigation it starts, and
+    `wait_for_load_state()` straight after it can still see the old page, which
+    has long loaded: assertions then read the page that was left.
+    """
+    with page.expect_navigation():
+        target.click()
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

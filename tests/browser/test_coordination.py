@@ -11,7 +11,7 @@ from django.utils import timezone
 from directory.models import AgencyPage, OfferPage
 from directory.services import agency_editors_group_ensure, coordinators_group_ensure
 from tests.accounts.conftest import PASSWORD, _user
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import follow, run_axe, screenshot
 from tests.factories import ContactPointPageFactory, published_offer
 from tests.newsletter import conftest as newsletter_fixtures
 
@@ -79,17 +79,16 @@ def test_coordinator_onboards_an_agency_whose_editor_gets_a_change_approved(
     assert agency.live
     message = admin.locator(".messages").inner_text()
     assert "Invite" in message or "einladen" in message
-    admin.get_by_role(
-        "link", name=re.compile("Invite editors|Redaktion einladen")
-    ).click()
-    admin.wait_for_load_state()
+    follow(
+        admin,
+        admin.get_by_role("link", name=re.compile("Invite editors|Redaktion einladen")),
+    )
     assert f"/admin/agencies/{agency.pk}/editors/" in admin.url
 
     # The editor is invited by email.
     admin.fill("#id_email", "neu@example.org")
     admin.fill("#id_first_name", "Nora")
-    admin.locator("button[name=action][value=invite]").last.click()
-    admin.wait_for_load_state()
+    follow(admin, admin.locator("button[name=action][value=invite]").last)
     screenshot(admin, "admin-agency-editors")
     assert run_axe(admin) == []
     assert "neu@example.org" in admin.locator("main").inner_text()

@@ -4,7 +4,7 @@ questions in German and Arabic, with and without JavaScript.
 
 import pytest
 
-from tests.browser.conftest import fits_viewport, run_axe, screenshot
+from tests.browser.conftest import fits_viewport, follow, run_axe, screenshot
 from tests.browser.test_public_pages import CONTRAST_JS, serious
 
 pytestmark = pytest.mark.browser
@@ -72,8 +72,7 @@ def choose(page, text) -> None:
 
 
 def submit(page) -> None:
-    page.locator(".finder-actions button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator(".finder-actions button[type=submit]"))
 
 
 def walk_to_answer(page, base: str, language: str, *, check: bool) -> None:
@@ -119,7 +118,7 @@ def test_finder_answers_without_javascript(
     screenshot(page, f"finder-{language}-answer-nojs")
 
     # Back to the place question, then a question with no rule: counselling instead.
-    page.locator("a.finder-back").click()
+    follow(page, page.locator("a.finder-back"))
     assert page.locator("input[name=postcode]").count() == 1
     page.goto(f"{live_server.url}/{language}/who-is-responsible/")
     choose(page, WALKS[language]["no_match_topic"])

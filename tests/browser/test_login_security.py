@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory.services import coordinators_group_ensure
 from tests.accounts.conftest import PASSWORD, _user, totp_code
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import follow, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,7 @@ def _sign_in(page, url: str, password: str) -> None:
     page.goto(f"{url}/admin/login/")
     page.fill("#id_username", "koordination")
     page.fill("#id_password", password)
-    page.locator("form.login-form button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("form.login-form button[type=submit]"))
 
 
 def test_wrong_passwords_end_in_the_lockout_page(live_server, coordinator, phone):
@@ -61,7 +60,6 @@ def test_coordinator_signs_in_with_password_and_code(live_server, coordinator, p
     screenshot(phone, "admin-code-step")
     assert run_axe(phone) == []
     phone.fill("input[name=code]", totp_code(device))
-    phone.get_by_role("button", name="Continue").click()
-    phone.wait_for_load_state()
+    follow(phone, phone.get_by_role("button", name="Continue"))
     assert phone.url == f"{live_server.url}/admin/"
     assert "Dashboard" in phone.title()

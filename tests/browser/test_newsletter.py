@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from newsletter.models import Issue, Subscriber
 from newsletter.sending import issue_send_start
 from newsletter.services import issue_compose
-from tests.browser.conftest import run_axe, screenshot
+from tests.browser.conftest import follow, run_axe, screenshot
 from tests.factories import published_offer
 from tests.newsletter.conftest import subscriber_make
 from tests.newsletter.smtp import SmtpSink
@@ -73,8 +73,7 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
 
     phone.goto(link)
     assert Subscriber.objects.get().state == Subscriber.State.PENDING  # GET only shows
-    phone.locator("main form button[type=submit]").click()
-    phone.wait_for_load_state()
+    follow(phone, phone.locator("main form button[type=submit]"))
     screenshot(phone, "newsletter-confirmed-ar-phone")
     layla = Subscriber.objects.get()
     assert layla.state == Subscriber.State.CONFIRMED
@@ -95,8 +94,7 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     admin.goto(f"{live_server.url}/admin/newsletter/compose/")
     screenshot(admin, "newsletter-admin-compose")
     admin.fill("input[name=subject]", "Neues aus dem Landkreis")
-    admin.get_by_role("button", name=re.compile("draft issue", re.I)).click()
-    admin.wait_for_load_state()
+    follow(admin, admin.get_by_role("button", name=re.compile("draft issue", re.I)))
     screenshot(admin, "newsletter-admin-edit")
     issue = Issue.objects.get()
     assert issue.items.count() == 2  # both offers of the region are new
@@ -104,8 +102,7 @@ def test_sign_up_confirm_send_unsubscribe(live_server, live_site, smtp, phone, b
     screenshot(admin, "newsletter-admin-send")
     send = admin.locator("form:has(input[name=action][value=send])").first
     send.locator("input[name=confirm]").check()
-    send.locator("button[type=submit]").click()
-    admin.wait_for_load_state()
+    follow(admin, send.locator("button[type=submit]"))
     _wait_for(
         lambda: Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT,
         "the issue to be sent",

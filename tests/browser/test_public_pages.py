@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import fits_viewport, run_axe, screenshot
+from tests.browser.conftest import fits_viewport, follow, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -97,8 +97,7 @@ def test_language_switcher_keeps_the_page(live_server, live_site, phone):
         url = live_site["offer"].url
     phone.goto(live_server.url + url)
     phone.locator(".language-menu summary").click()
-    phone.locator('.language-list a[hreflang="ar"]').click()
-    phone.wait_for_load_state()
+    follow(phone, phone.locator('.language-list a[hreflang="ar"]'))
     assert phone.locator("html").get_attribute("dir") == "rtl"
     assert (
         phone.locator("h1").inner_text() == "دورة لغة ألمانية للنساء مع رعاية الأطفال"
@@ -111,11 +110,11 @@ def test_home_topics_and_search_work_without_javascript(
     page = no_js_phone
     page.goto(live_server.url + "/ar/")
     screenshot(page, "home-ar-phone")
-    page.locator("a.topic-tile", has_text="اللغة").click()
+    follow(page, page.locator("a.topic-tile", has_text="اللغة"))
     assert "دورة لغة ألمانية للنساء" in page.locator("main").inner_text()
     page.fill("#site-search", "كاريتاس")
     page.fill("#site-search", "دورة لغة")
-    page.locator(".search-bar button").click()
+    follow(page, page.locator(".search-bar button"))
     assert "/ar/search/" in page.url
     assert "دورة لغة ألمانية للنساء" in page.locator("main").inner_text()
 

@@ -4,7 +4,7 @@ autocomplete and instant filters; German and Arabic at phone width."""
 import pytest
 
 from search.indexing import rebuild
-from tests.browser.conftest import fits_viewport, run_axe, screenshot
+from tests.browser.conftest import fits_viewport, follow, run_axe, screenshot
 from tests.browser.test_public_pages import CONTRAST_JS, serious
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def test_search_without_javascript_filters_by_facet_links(
     )
     page.locator("details.filters summary").click()
     page.locator('input[name="free"]').check()
-    page.locator(".filters button[type=submit]").click()
+    follow(page, page.locator(".filters button[type=submit]"))
     assert "free=true" in page.url
     assert "Deutschkurs für Frauen" in page.locator("[data-results]").inner_text()
 
@@ -47,8 +47,7 @@ def test_autocomplete_suggests_offers(
     suggestion = phone.locator("#suggestions a").first
     suggestion.wait_for(timeout=5000)
     assert suggestion.inner_text() == expected
-    suggestion.click()
-    phone.wait_for_load_state()
+    follow(phone, suggestion)
     assert phone.locator("h1").inner_text() == expected
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from demo.site_pages import site_pages_seed
 from directory.models import AccessibilityFeedback
-from tests.browser.conftest import fits_viewport, run_axe, screenshot
+from tests.browser.conftest import fits_viewport, follow, run_axe, screenshot
 from tests.browser.test_public_pages import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
@@ -88,14 +88,12 @@ def test_feedback_sent_from_the_browser_shows_the_thanks(
     page = context.new_page()
     page.goto(f"{live_server.url}/{language}/leichte-sprache/")
     # From the footer of any page to the statement, which knows where we came from.
-    page.locator('footer a[data-kind="accessibility"]').click()
-    page.wait_for_load_state()
+    follow(page, page.locator('footer a[data-kind="accessibility"]'))
     page.fill(
         "#feedback-message", "Die Bilder auf der Seite Leichte Sprache sind klein."
     )
     page.fill("#feedback-email", "leser@example.org")
-    page.locator(".feedback-form button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator(".feedback-form button[type=submit]"))
     thanks = page.locator("#feedback-thanks")
     assert thanks.is_visible()
     assert page.locator(".feedback-form").count() == 0
