@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 
 from ..models.base import reading_order
@@ -42,6 +43,18 @@ def lang_attrs(text: TranslatedText, classes: str = ""):
     attribute: ``classes`` plus "fallback" (an element has one class attribute; a
     second would be dropped by the browser)."""
     return {"text": text, "classes": classes}
+
+
+@register.simple_tag
+def lang_of(obj, field: str = "title") -> str:
+    """lang/dir attributes for an element showing ``field`` (a page's title by
+    default) when that text is a fallback in another language, so a screen reader
+    reads a German agency name with a German voice on an Arabic page; else nothing.
+    No "fallback" class: names and headings keep their look."""
+    text = translated(obj, field)
+    if not text.is_fallback:
+        return ""
+    return format_html(' lang="{}" dir="{}"', text.language, text.dir)
 
 
 @register.filter

@@ -287,3 +287,16 @@ def test_a_fallback_keeps_the_elements_own_class(client, offer):
     assert not re.search(r"<[^>]*class=[^>]*class=", body)
     german = client.get(url_in(offer, "de")).content.decode()
     assert re.search(r'<p class="lead">', german)
+
+
+def test_names_shown_in_german_on_an_arabic_page_are_marked_german(client, offer):
+    """A screen reader reads "Caritas Auental" with a German voice on /ar/; the
+    offer's own (Arabic) title is not marked."""
+    body = client.get(url_in(offer, "ar")).content.decode()
+    assert re.search(r"<h1>دورة لغة ألمانية للنساء", body)
+    assert re.search(r'<a href="[^"]+" lang="de" dir="ltr">Caritas Auental</a>', body)
+    assert re.search(r'<a href="[^"]+" lang="de" dir="ltr">Caritas-Zentrum</a>', body)
+    agency = client.get(url_in(offer.agency, "ar")).content.decode()
+    assert '<h1 lang="de" dir="ltr">Caritas Auental</h1>' in agency
+    german = client.get(url_in(offer, "de")).content.decode()
+    assert 'lang="de" dir="ltr">Caritas' not in german
