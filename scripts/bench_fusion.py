@@ -134,15 +134,18 @@ def replay(pages: dict, rankings: dict, title: str, corpus: tuple[str, ...]) -> 
     languages = [code for code in relevance.LANGUAGES if f"{table}:{code}" in rankings]
 
     def nearest(query: "np.ndarray", margin: float) -> list[tuple[str, float]]:
-        # what dense_search keeps: above the floor, within the margin of the best
+        # what the engine's knn returns (k best pages, by their best passage, above
+        # the floor), then what dense_search keeps of it
         best = np.full(len(keys), -9.0)
         np.maximum.at(best, owner, vectors @ query)
-        order = [i for i in np.argsort(-best)[: queries.DENSE_K]]
-        order = [i for i in order if best[i] >= queries.DENSE_SIMILARITY]
-        if not order:
-            return []
-        line = best[order[0]] - margin
-        return [(keys[i], float(best[i])) for i in order if best[i] >= line]
+        found = [
+            queries.Nearest(keys[i], float(best[i]), "", "")
+            for i in np.argsort(-best)[: queries.DENSE_K]
+            if best[i] >= queries.DENSE_SIMILARITY
+        ]
+        return [
+            (near.id, near.similarity) for near in queries.near_the_best(found, margin)
+        ]
 
     print(f"\n{title} ({len(keys)} pages; Recall@5 / MRR@10)")
     print(f"  {'weight':>6} {'margin':>6}" + "".join(f"{c:>13}" for c in languages))

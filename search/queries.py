@@ -506,10 +506,16 @@ def dense_search(request: SearchRequest) -> list[Nearest]:
                 snippet=passage.get("snippet", ""),
             )
         )
+    return near_the_best(found)
+
+
+def near_the_best(found: list[Nearest], margin: float = DENSE_MARGIN) -> list[Nearest]:
+    """Of the offers found by meaning (best first), those within ``margin`` of the
+    best one's similarity: a far second is noise the words should outrank."""
     if not found:
         return []
     best = found[0].similarity
-    return [near for near in found if near.similarity >= best - DENSE_MARGIN]
+    return [near for near in found if near.similarity >= best - margin]
 
 
 def fuse(
