@@ -401,18 +401,17 @@ def rebuild(*, embed: bool = True) -> dict:
     }
 
 
-def ensure_index() -> bool:
+def ensure_index() -> dict | None:
     """Build the index if the alias does not exist yet, or if it was built with
     another embedding model (or none, or without one now); texts not embedded yet
-    are left to the task worker."""
+    are left to the task worker. The rebuild's figures, or None if none was needed."""
     client = engine.client()
     if client.indices.exists_alias(name=engine.alias_name()):
         engine.index_model_forget()
         model = embedder()
         if engine.index_model() == (model.model if model else None):
-            return False
-    rebuild(embed=False)
-    return True
+            return None
+    return rebuild(embed=False)
 
 
 def drift(*, repair: bool = False) -> dict:

@@ -241,6 +241,17 @@ def test_an_index_of_another_model_is_searched_by_words_until_rebuilt(
     assert not ensure_index()
 
 
+def test_make_runs_first_index_says_the_worker_embeds_later(
+    region, model_settings, capsys
+):
+    call_command("search_rebuild", "--if-missing")  # a fresh index name: none yet
+    out = capsys.readouterr().out
+    assert "Indexed 5 offers" in out
+    assert "5 offers wait for the task worker to embed their text" in out
+    call_command("search_rebuild", "--if-missing")
+    assert capsys.readouterr().out.strip() == "Index exists; nothing to do."
+
+
 def test_query_vectors_are_unit_length_and_cached(model_settings):
     from search.embedding import _query_vector, query_vector
 
