@@ -5,8 +5,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from directory.models import District, Language, ResidenceStatus, TargetGroup, Topic
+from directory.models.base import reading_order
 
-CACHE_KEY = "search:labels:v1"
+CACHE_KEY = "search:labels:v2"
 FACET_MODELS = {
     "topic": Topic,
     "target_group": TargetGroup,
@@ -19,24 +20,32 @@ def _build() -> dict:
     labels: dict = {}
     codes = [code for code, _name in settings.LANGUAGES]
     for facet, model in FACET_MODELS.items():
-        terms = {}
+        terms, written = {}, {}
         for term in model.objects.all():
-            names = {code: getattr(term, f"name_{code}", "") for code in codes}
-            terms[term.slug] = {
-                code: names[code] or names[settings.LANGUAGE_CODE] or term.slug
-                for code in codes
-            }
-        labels[facet] = {"terms": terms, "order": list(terms)}
+            names = {code: getattr(term, f"name_{code}", "") or "" for code in codes}
+            terms[term.slug], written[term.slug] = {}, {}
+            for code in codes:
+                # as pages show texts: the language, the fallbacks, then German
+                shown = next((c for c in reading_order(code) if names.get(c)), None)
+                terms[term.slug][code] = names[shown] if shown else term.slug
+                written[term.slug][code] = shown or code
+        labels[facet] = {"terms": terms, "written": written, "order": list(terms)}
         if model is District:
             labels[facet]["points"] = {
                 term.slug: (term.latitude, term.longitude)
                 for term in model.objects.all()
                 if term.latitude is not None and term.longitude is not None
             }
+    languages = Language.objects.all()
     labels["language"] = {
+        # each language by its own name, written in that language
         "terms": {
             language.code: {code: language.native_name for code in codes}
-            for language in Language.objects.all()
+            for language in languages
+        },
+        "written": {
+            language.code: {code: language.code for code in codes}
+            for language in languages
         },
         "order": list(Language.objects.values_list("code", flat=True)),
     }
@@ -44,7 +53,8 @@ def _build() -> dict:
 
 
 def labels() -> dict:
-    """{facet: {"terms": {slug: {lang: name}}, "order": [slug, …]}}, cached."""
+    """{facet: {"terms": {slug: {lang: name}}, "written": {slug: {lang: language of
+    that name}}, "order": [slug, …]}}, cached."""
     cached = cache.get(CACHE_KEY)
     if cached is None:
         cached = _build()
@@ -58,6 +68,14 @@ def labels_forget() -> None:
 
 def label(facet: str, slug: str, language: str) -> str:
     return labels().get(facet, {}).get("terms", {}).get(slug, {}).get(language, slug)
+
+
+def label_language(facet: str, slug: str, language: str) -> str:
+    """The language ``label(facet, slug, language)`` is written in: ``language``,
+    or German where the term has no name in it, or the language a language's own
+    name is written in."""
+    written = labels().get(facet, {}).get("written", {})
+    return written.get(slug, {}).get(language, language)
 
 
 SYNONYMS_KEY = "search:synonyms:v1"

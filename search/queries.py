@@ -21,7 +21,7 @@ from . import engine
 from .documents import OPEN_TO_ALL, minute_of_week
 from .embedding import embedder, query_vector
 from .forms import FACETS
-from .labels import label, labels, synonym_groups
+from .labels import label, label_language, labels, synonym_groups
 
 log = logging.getLogger(__name__)
 MAX_WINDOW = 10_000  # Elasticsearch's default max_result_window
@@ -392,7 +392,12 @@ def _result(hit: dict, request: SearchRequest, near: "Nearest | None" = None) ->
         "summary_language": summary_lang,
         "agency": agency,
         "topics": [
-            {"slug": s, "name": label("topic", s, language)} for s in source["topics"]
+            {
+                "slug": slug,
+                "name": label("topic", slug, language),
+                "language": label_language("topic", slug, language),
+            }
+            for slug in source["topics"]
         ],
         "is_free": source.get("is_free"),
         "format": source.get("format"),
@@ -433,6 +438,7 @@ def _facets(aggregations: dict, request: SearchRequest) -> dict[str, list[dict]]
             {
                 "value": key,
                 "label": label(name, key, request.language),
+                "language": label_language(name, key, request.language),
                 "count": count,
                 "selected": key in selected,
             }

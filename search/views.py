@@ -23,7 +23,7 @@ from directory.models import Weekday
 
 from .documents import WEEKDAYS
 from .forms import FACETS, MAX_QUERY_LENGTH, SearchForm, clean_query
-from .labels import labels
+from .labels import label, label_language, labels
 from .queries import SearchRequest, search, suggest
 
 WEEKDAY_CHOICES = [(WEEKDAYS[value], label) for value, label in Weekday.choices]
@@ -64,7 +64,8 @@ def _facet_groups(response, search_request) -> list[dict]:
             options = [
                 {
                     "value": slug,
-                    "label": facet["terms"][slug].get(search_request.language, slug),
+                    "label": label(name, slug, search_request.language),
+                    "language": label_language(name, slug, search_request.language),
                     "count": None,
                     "selected": slug in selected,
                 }

@@ -300,3 +300,15 @@ def test_names_shown_in_german_on_an_arabic_page_are_marked_german(client, offer
     assert '<h1 lang="de" dir="ltr">Caritas Auental</h1>' in agency
     german = client.get(url_in(offer, "de")).content.decode()
     assert 'lang="de" dir="ltr">Caritas' not in german
+
+
+def test_a_topic_without_a_name_in_the_readers_language_is_marked_german(
+    client, offer, topic
+):
+    ukrainian = client.get("/uk/topics/sprache/").content.decode()
+    assert '<h1 lang="de" dir="ltr">Sprache</h1>' in ukrainian
+    assert 'lang="de" dir="ltr">Sprache</span>' in client.get("/uk/").content.decode()
+    assert (
+        'lang="de" dir="ltr">Sprache</a>' in client.get("/uk/topics/").content.decode()
+    )
+    assert "<h1>اللغة</h1>" in client.get("/ar/topics/sprache/").content.decode()

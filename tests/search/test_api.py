@@ -27,7 +27,7 @@ def test_api_returns_the_documented_shape(client, indexed):
     assert first["title"] == "دورة لغة ألمانية للنساء مع رعاية الأطفال"
     assert first["url"] == "/ar/vhs/frauenkurs/"
     assert {"summary", "agency", "topics", "highlight"} <= set(first)
-    assert first["topics"] == [{"slug": "sprache", "name": "اللغة"}]
+    assert first["topics"] == [{"slug": "sprache", "name": "اللغة", "language": "ar"}]
     assert {
         "topic",
         "target_group",

@@ -161,3 +161,28 @@ def test_search_uses_the_engine_when_it_is_up(indexed):
     response = search(SearchRequest(query="Sprachcafé"))
     assert not response.degraded
     assert titles(response) == ["Online-Sprachcafé"]
+
+
+def test_names_of_topics_and_filters_say_which_language_they_are_written_in(
+    indexed, client
+):
+    """On /uk/ the topic "Sprache" has no Ukrainian name: it is shown in German and
+    marked so; "Aufenthalt" has one; a language's own name is in that language."""
+    response = ask(query="Deutschkurs", language="uk")
+    topics = {topic["slug"]: topic for topic in response.results[0]["topics"]}
+    assert topics["sprache"] == {"slug": "sprache", "name": "Sprache", "language": "de"}
+    arabic = ask(query="Deutschkurs", language="ar").results[0]["topics"]
+    assert {"slug": "sprache", "name": "اللغة", "language": "ar"} in arabic
+    facets = {
+        (name, option["value"]): option["language"]
+        for name, options in response.facets.items()
+        for option in options
+    }
+    assert facets[("topic", "sprache")] == "de"
+    assert facets[("language", "ar")] == "ar"
+
+    page = client.get("/uk/search/", {"q": "Deutschkurs"}).content.decode()
+    assert '<span class="tag" lang="de">Sprache</span>' in page
+    assert '<span lang="ar">العربية</span>' in page
+    german = client.get("/de/search/", {"q": "Deutschkurs"}).content.decode()
+    assert '<span class="tag">Sprache</span>' in german
