@@ -20,7 +20,8 @@ def _build() -> dict:
     labels: dict = {}
     codes = [code for code, _name in settings.LANGUAGES]
     for facet, model in FACET_MODELS.items():
-        terms, written = {}, {}
+        terms: dict[str, dict[str, str]] = {}
+        written: dict[str, dict[str, str]] = {}
         for term in model.objects.all():
             names = {code: getattr(term, f"name_{code}", "") or "" for code in codes}
             terms[term.slug], written[term.slug] = {}, {}
