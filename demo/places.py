@@ -427,6 +427,122 @@ RESIDENCE_STATUSES: list[dict[str, Any]] = [
     },
 ]
 
+# Names of topics, target groups and residence statuses in four more languages
+# (the words a reader filters by; descriptions stay in de/en/ar/uk). Legal statuses
+# keep the German term: it is what the papers say.
+MORE_TERM_NAMES: dict[str, dict[str, str]] = {
+    "sprache": {"fa": "زبان", "tr": "Dil", "ru": "Язык", "fr": "Langue"},
+    "bildung": {"fa": "آموزش", "tr": "Eğitim", "ru": "Образование", "fr": "Éducation"},
+    "arbeit": {"fa": "کار", "tr": "İş", "ru": "Работа", "fr": "Travail"},
+    "wohnen": {"fa": "مسکن", "tr": "Konut", "ru": "Жильё", "fr": "Logement"},
+    "gesundheit": {"fa": "سلامت", "tr": "Sağlık", "ru": "Здоровье", "fr": "Santé"},
+    "beratung": {
+        "fa": "مشاوره",
+        "tr": "Danışmanlık",
+        "ru": "Консультации",
+        "fr": "Conseil",
+    },
+    "aufenthalt": {
+        "fa": "اقامت و حقوق",
+        "tr": "Oturum ve hukuk",
+        "ru": "Пребывание и право",
+        "fr": "Séjour et droit",
+    },
+    "alltag": {
+        "fa": "زندگی روزمره و اوقات فراغت",
+        "tr": "Günlük yaşam ve boş zaman",
+        "ru": "Повседневная жизнь и досуг",
+        "fr": "Vie quotidienne et loisirs",
+    },
+    "familie": {"fa": "خانواده", "tr": "Aile", "ru": "Семья", "fr": "Famille"},
+    "frauen": {"fa": "زنان", "tr": "Kadınlar", "ru": "Женщины", "fr": "Femmes"},
+    "familien": {"fa": "خانواده‌ها", "tr": "Aileler", "ru": "Семьи", "fr": "Familles"},
+    "kinder": {"fa": "کودکان", "tr": "Çocuklar", "ru": "Дети", "fr": "Enfants"},
+    "jugendliche": {
+        "fa": "نوجوانان",
+        "tr": "Gençler",
+        "ru": "Подростки",
+        "fr": "Adolescents",
+    },
+    "junge-erwachsene": {
+        "fa": "جوانان",
+        "tr": "Genç yetişkinler",
+        "ru": "Молодые взрослые",
+        "fr": "Jeunes adultes",
+    },
+    "senioren": {
+        "fa": "سالمندان",
+        "tr": "Yaşlılar",
+        "ru": "Пожилые люди",
+        "fr": "Personnes âgées",
+    },
+    "menschen-mit-behinderung": {
+        "fa": "افراد دارای معلولیت",
+        "tr": "Engelli bireyler",
+        "ru": "Люди с инвалидностью",
+        "fr": "Personnes handicapées",
+    },
+    "lgbtiq": {
+        "fa": "افراد LGBTIQ*",
+        "tr": "LGBTİQ* bireyler",
+        "ru": "ЛГБТИК*-люди",
+        "fr": "Personnes LGBTIQ*",
+    },
+    "unbegleitete-minderjaehrige": {
+        "fa": "کودکان و نوجوانان بدون همراه",
+        "tr": "Refakatsiz çocuklar ve gençler",
+        "ru": "Несовершеннолетние без сопровождения",
+        "fr": "Mineurs non accompagnés",
+    },
+    "alle": {"fa": "همه", "tr": "Herkes", "ru": "Все", "fr": "Tout le monde"},
+    "aufenthaltsgestattung": {
+        "fa": "اجازه اقامت در طول روند پناهندگی (Aufenthaltsgestattung)",
+        "tr": "İltica süresince oturma izni (Aufenthaltsgestattung)",
+        "ru": "Разрешение на пребывание на время процедуры убежища "
+        "(Aufenthaltsgestattung)",
+        "fr": "Autorisation de séjour pendant la procédure d'asile "
+        "(Aufenthaltsgestattung)",
+    },
+    "duldung": {
+        "fa": "تعلیق اخراج (Duldung)",
+        "tr": "Sınır dışı etmenin ertelenmesi (Duldung)",
+        "ru": "Отсрочка депортации (Duldung)",
+        "fr": "Suspension de l'expulsion (Duldung)",
+    },
+    "aufenthaltserlaubnis": {
+        "fa": "اجازه اقامت (Aufenthaltserlaubnis)",
+        "tr": "Oturma izni (Aufenthaltserlaubnis)",
+        "ru": "Вид на жительство (Aufenthaltserlaubnis)",
+        "fr": "Titre de séjour (Aufenthaltserlaubnis)",
+    },
+    "schutz-24": {
+        "fa": "حمایت موقت (§ 24)",
+        "tr": "Geçici koruma (§ 24)",
+        "ru": "Временная защита (§ 24)",
+        "fr": "Protection temporaire (§ 24)",
+    },
+    "niederlassungserlaubnis": {
+        "fa": "اجازه اقامت دائم (Niederlassungserlaubnis)",
+        "tr": "Süresiz oturma izni (Niederlassungserlaubnis)",
+        "ru": "Разрешение на постоянное проживание (Niederlassungserlaubnis)",
+        "fr": "Permis d'établissement (Niederlassungserlaubnis)",
+    },
+    "eu-buerger": {
+        "fa": "شهروندان اتحادیه اروپا",
+        "tr": "AB vatandaşları",
+        "ru": "Граждане ЕС",
+        "fr": "Citoyennes et citoyens de l'UE",
+    },
+    "eingebuergert": {
+        "fa": "دارای تابعیت آلمان",
+        "tr": "Vatandaşlığa geçmiş / Alman vatandaşı",
+        "ru": "Натурализованные / граждане Германии",
+        "fr": "Naturalisés / citoyens allemands",
+    },
+}
+for _term in (*TOPICS, *TARGET_GROUPS, *RESIDENCE_STATUSES):
+    _term["name"].update(MORE_TERM_NAMES[_term["slug"]])
+
 # ----------------------------------------------------------------------
 # Languages
 # ----------------------------------------------------------------------

@@ -14,6 +14,8 @@ from directory.models import (
     ContactPointPage,
     InformationPage,
     OfferPage,
+    ResidenceStatus,
+    TargetGroup,
     Topic,
 )
 from directory.selectors import topics_with_offer_counts
@@ -46,6 +48,13 @@ def test_demo_content_is_translated(seeded, db, language):
     assert not Topic.objects.filter(**{f"name_{language}__in": ["", None]}).exists()
     offer = OfferPage.objects.first()
     assert offer.translation_status(language) in ("source", "current")
+
+
+@pytest.mark.parametrize("language", ["fa", "tr", "ru", "fr"])
+def test_demo_filters_are_named_in_more_languages(seeded, db, language):
+    """Offers are in de/en/ar/uk; what a reader filters by also in fa, tr, ru, fr."""
+    for model in (Topic, TargetGroup, ResidenceStatus):
+        assert not model.objects.filter(**{f"name_{language}__in": ["", None]}).exists()
 
 
 def test_demo_accounts_exist_and_can_log_in(seeded, db, client):
