@@ -312,3 +312,7 @@ def test_a_topic_without_a_name_in_the_readers_language_is_marked_german(
         'lang="de" dir="ltr">Sprache</a>' in client.get("/uk/topics/").content.decode()
     )
     assert "<h1>اللغة</h1>" in client.get("/ar/topics/sprache/").content.decode()
+    offer.topics.add(topic)
+    offer.save_revision().publish()
+    breadcrumb = client.get(url_in(offer, "uk")).content.decode()
+    assert '/uk/topics/sprache/" lang="de" dir="ltr">Sprache</a>' in breadcrumb
