@@ -84,19 +84,11 @@ def words_rankings(pages: dict, questions: dict, *, per_language: int) -> dict:
                                 query=question, language=language, page_size=60
                             )
                         )
-                        rows.append(
-                            [
-                                question,
-                                key,
-                                [
-                                    [
-                                        r["url"].rstrip("/").rsplit("/", 1)[-1],
-                                        r["title_language"] == language,
-                                    ]
-                                    for r in response.results
-                                ],
-                            ]
-                        )
+                        found = [
+                            [relevance.page_key(r), r["title_language"] == language]
+                            for r in response.results
+                        ]
+                        rows.append([question, key, found])
                     rankings[f"{table}:{language}"] = rows
                     print(
                         f"words, {table}, {language}: {len(rows)} questions "
@@ -121,11 +113,11 @@ def replay(pages: dict, rankings: dict, title: str, corpus: tuple[str, ...]) -> 
     model = embedder()
     if model is None:
         raise SystemExit("no embedding model configured (SEARCH_EMBEDDER)")
-    keys = sorted(pages)
+    built = relevance.offers(pages, corpus)
+    keys = sorted(built)
     texts, owners = [], []
     for number, key in enumerate(keys):
-        contexts = {code: pages[key][code] for code in corpus if code in pages[key]}
-        for passage in offer_passages(relevance.page_offer(key, contexts)):
+        for passage in offer_passages(built[key]):
             texts.append(passage.text)
             owners.append(number)
     vectors = np.array(vectors_for(texts), dtype=np.float32)
@@ -161,22 +153,24 @@ def replay(pages: dict, rankings: dict, title: str, corpus: tuple[str, ...]) -> 
             for margin in MARGINS:
                 cells = []
                 for code, rows in asked.items():
-                    hits = reciprocal = 0.0
-                    for (_question, gold, words), query in zip(
-                        rows, vectors_q[code], strict=True
-                    ):
-                        ranked = queries.fuse(
-                            [(key, 0.0) for key, _own in words],
-                            nearest(query, margin),
-                            other_language={key for key, own in words if not own},
-                        )[:10]
-                        hits += gold in ranked[:5]
-                        reciprocal += (
-                            1 / (ranked.index(gold) + 1) if gold in ranked else 0
-                        )
-                    cells.append(
-                        f"{hits / len(rows):.2f} / {reciprocal / len(rows):.2f}"
+                    figures = relevance.ranking_figures(
+                        [
+                            (
+                                gold,
+                                queries.fuse(
+                                    [(key, 0.0) for key, _own in words],
+                                    nearest(query, margin),
+                                    other_language={
+                                        key for key, own in words if not own
+                                    },
+                                ),
+                            )
+                            for (_question, gold, words), query in zip(
+                                rows, vectors_q[code], strict=True
+                            )
+                        ]
                     )
+                    cells.append(f"{figures['recall_at_5']:.2f} / {figures['mrr']:.2f}")
                 print(f"  {weight:>6} {margin:>6}" + "".join(f"{c:>13}" for c in cells))
     finally:
         queries.WORDS_OTHER_LANGUAGE_WEIGHT, queries.FUSION = saved

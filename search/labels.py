@@ -37,7 +37,7 @@ def _build() -> dict:
                 for term in model.objects.all()
                 if term.latitude is not None and term.longitude is not None
             }
-    languages = Language.objects.all()
+    languages = list(Language.objects.all())
     labels["language"] = {
         # each language by its own name, written in that language
         "terms": {
@@ -48,7 +48,7 @@ def _build() -> dict:
             language.code: {code: language.code for code in codes}
             for language in languages
         },
-        "order": list(Language.objects.values_list("code", flat=True)),
+        "order": [language.code for language in languages],
     }
     return labels
 
@@ -67,16 +67,22 @@ def labels_forget() -> None:
     cache.delete(CACHE_KEY)
 
 
-def label(facet: str, slug: str, language: str) -> str:
-    return labels().get(facet, {}).get("terms", {}).get(slug, {}).get(language, slug)
+def label(facet: str, slug: str, language: str, table: dict) -> tuple[str, str]:
+    """(name, the language it is written in) of a term for a reader of
+    ``language``: a fallback's language where the term has no name in it, a
+    language's own for its own name. ``table``: ``labels()``, read once per answer
+    (each read goes to the shared cache)."""
+    entry = table.get(facet, {})
+    return (
+        entry.get("terms", {}).get(slug, {}).get(language, slug),
+        entry.get("written", {}).get(slug, {}).get(language, language),
+    )
 
 
-def label_language(facet: str, slug: str, language: str) -> str:
-    """The language ``label(facet, slug, language)`` is written in: ``language``,
-    or German where the term has no name in it, or the language a language's own
-    name is written in."""
-    written = labels().get(facet, {}).get("written", {})
-    return written.get(slug, {}).get(language, language)
+def facet_label(facet: str, slug: str, language: str, table: dict) -> dict:
+    """A facet value's "label" and "language" (which the label is written in)."""
+    text, written = label(facet, slug, language, table)
+    return {"label": text, "language": written}
 
 
 SYNONYMS_KEY = "search:synonyms:v1"

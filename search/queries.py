@@ -21,7 +21,7 @@ from . import engine
 from .documents import OPEN_TO_ALL, minute_of_week
 from .embedding import embedder, query_vector
 from .forms import FACETS
-from .labels import label, label_language, labels, synonym_groups
+from .labels import facet_label, label, labels, synonym_groups
 
 log = logging.getLogger(__name__)
 MAX_WINDOW = 10_000  # Elasticsearch's default max_result_window
@@ -364,7 +364,10 @@ def _pick(texts: dict, language: str) -> tuple[str, str]:
     return "", language
 
 
-def _result(hit: dict, request: SearchRequest, near: "Nearest | None" = None) -> dict:
+def _result(
+    hit: dict, request: SearchRequest, table: dict, near: "Nearest | None" = None
+) -> dict:
+    """One hit as the API shows it; ``table``: ``labels()``, read once per answer."""
     source, language = hit["_source"], request.language
     title, title_lang = _pick(source.get("title", {}), language)
     summary, summary_lang = _pick(source.get("summary", {}), language)
@@ -391,14 +394,7 @@ def _result(hit: dict, request: SearchRequest, near: "Nearest | None" = None) ->
         "summary": summary,
         "summary_language": summary_lang,
         "agency": agency,
-        "topics": [
-            {
-                "slug": slug,
-                "name": label("topic", slug, language),
-                "language": label_language("topic", slug, language),
-            }
-            for slug in source["topics"]
-        ],
+        "topics": [_term("topic", slug, language, table) for slug in source["topics"]],
         "is_free": source.get("is_free"),
         "format": source.get("format"),
         "highlight": {
@@ -414,7 +410,14 @@ def _result(hit: dict, request: SearchRequest, near: "Nearest | None" = None) ->
     return result
 
 
-def _facets(aggregations: dict, request: SearchRequest) -> dict[str, list[dict]]:
+def _term(facet: str, slug: str, language: str, table: dict) -> dict:
+    name, written = label(facet, slug, language, table)
+    return {"slug": slug, "name": name, "language": written}
+
+
+def _facets(
+    aggregations: dict, request: SearchRequest, table: dict
+) -> dict[str, list[dict]]:
     facets = {}
     selected_values = {
         **request.facets,
@@ -437,15 +440,14 @@ def _facets(aggregations: dict, request: SearchRequest) -> dict[str, list[dict]]
         facets[name] = [
             {
                 "value": key,
-                "label": label(name, key, request.language),
-                "language": label_language(name, key, request.language),
+                **facet_label(name, key, request.language, table),
                 "count": count,
                 "selected": key in selected,
             }
             for key, count in counts.items()
             if count > 0 or key in selected  # the engine may ignore min_doc_count
         ]
-        order = labels().get(name, {}).get("order")
+        order = table.get(name, {}).get("order")
         if order:
             position = {slug: i for i, slug in enumerate(order)}
             facets[name].sort(
@@ -596,10 +598,13 @@ def engine_search(request: SearchRequest) -> SearchResponse:
             by_id.update((doc["_id"], doc) for doc in found["docs"] if doc.get("found"))
         page = [by_id[key] for key in wanted if key in by_id]
     near_by_id = {near.id: near for near in nearest}
+    table = labels()
     return SearchResponse(
         count=hits["total"]["value"],
-        results=[_result(hit, request, near_by_id.get(hit["_id"])) for hit in page],
-        facets=_facets(aggregations, request),
+        results=[
+            _result(hit, request, table, near_by_id.get(hit["_id"])) for hit in page
+        ],
+        facets=_facets(aggregations, request, table),
         page=request.page,
         page_size=request.page_size,
         # Sorted by relevance, the words' matches come first (offers found by

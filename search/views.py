@@ -23,7 +23,7 @@ from directory.models import Weekday
 
 from .documents import WEEKDAYS
 from .forms import FACETS, MAX_QUERY_LENGTH, SearchForm, clean_query
-from .labels import label, label_language, labels
+from .labels import facet_label, labels
 from .queries import SearchRequest, search, suggest
 
 WEEKDAY_CHOICES = [(WEEKDAYS[value], label) for value, label in Weekday.choices]
@@ -60,16 +60,15 @@ def _facet_groups(response, search_request) -> list[dict]:
             options = response.facets.get(name, [])
         else:
             selected = set(search_request.facets.get(name, []))
-            facet = labels().get(name, {})
+            table = labels()
             options = [
                 {
                     "value": slug,
-                    "label": label(name, slug, search_request.language),
-                    "language": label_language(name, slug, search_request.language),
+                    **facet_label(name, slug, search_request.language, table),
                     "count": None,
                     "selected": slug in selected,
                 }
-                for slug in facet.get("order", [])
+                for slug in table.get(name, {}).get("order", [])
             ]
         if options:
             groups.append({"name": name, "title": title, "options": options})

@@ -65,6 +65,33 @@ def page_offer(key: str, contexts: dict) -> OfferPage:
     return offer
 
 
+def offers(pages: dict, languages: tuple[str, ...]) -> dict[str, OfferPage]:
+    """{page key: unsaved offer} with each page's texts in ``languages``."""
+    return {
+        key: page_offer(key, {code: ctx[code] for code in languages if code in ctx})
+        for key, ctx in pages.items()
+    }
+
+
+def page_key(result: dict) -> str:
+    """The integreat-qa page a search result stands for (its URL's last part)."""
+    return result["url"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def ranking_figures(asked: list[tuple[str, list[str]]], *, k: int = 5) -> dict:
+    """{"recall_at_5", "mrr", "questions"} of (right page, ranked page keys) pairs;
+    MRR counts the first 10."""
+    hits = sum(key in ranked[:k] for key, ranked in asked)
+    reciprocal = sum(
+        1 / (ranked.index(key) + 1) for key, ranked in asked if key in ranked[:10]
+    )
+    return {
+        "recall_at_5": hits / len(asked),
+        "mrr": reciprocal / len(asked),
+        "questions": len(asked),
+    }
+
+
 def sample(
     pages: dict,
     questions: dict,
@@ -92,17 +119,14 @@ def build_index(pages: dict, *, languages: tuple[str, ...] = LANGUAGES) -> dict:
     client = engine.client()
     name = f"{engine.alias_name()}-qa-{'-'.join(languages)}"
     index_create(name)
-    offers = {
-        key: page_offer(key, {code: ctx[code] for code in languages if code in ctx})
-        for key, ctx in pages.items()
-    }
+    built = offers(pages, languages)
     documents = {
         key: offer_document(offer, site_root_path="/home/")
-        for key, offer in offers.items()
+        for key, offer in built.items()
     }
     started, count = time.perf_counter(), 0
     if embedder() is not None:
-        passages = {key: offer_passages(offer) for key, offer in offers.items()}
+        passages = {key: offer_passages(offer) for key, offer in built.items()}
         texts = [p.text for found in passages.values() for p in found]
         vectors = vectors_for(texts)
         count, position = len(texts), 0
@@ -148,19 +172,17 @@ def evaluate(
         asked = (
             questions[language][:per_language] if per_language else questions[language]
         )
-        hits, reciprocal = 0, 0.0
-        for question, key in asked:
-            response = engine_search(
-                SearchRequest(query=question, language=language, page_size=10)
+        ranked = [
+            (
+                key,
+                [
+                    page_key(result)
+                    for result in engine_search(
+                        SearchRequest(query=question, language=language, page_size=10)
+                    ).results
+                ],
             )
-            ranked = [r["url"].rstrip("/").rsplit("/", 1)[-1] for r in response.results]
-            if key in ranked[:k]:
-                hits += 1
-            if key in ranked:
-                reciprocal += 1 / (ranked.index(key) + 1)
-        figures[language] = {
-            "recall_at_5": hits / len(asked),
-            "mrr": reciprocal / len(asked),
-            "questions": len(asked),
-        }
+            for question, key in asked
+        ]
+        figures[language] = ranking_figures(ranked, k=k)
     return figures
