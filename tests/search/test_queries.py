@@ -167,7 +167,7 @@ def test_names_of_topics_and_filters_say_which_language_they_are_written_in(
     indexed, client
 ):
     """On /uk/ the topic "Sprache" has no Ukrainian name: it is shown in German and
-    marked so; "Aufenthalt" has one; a language's own name is in that language."""
+    marked so; in Arabic it has one; a language's own name is in that language."""
     response = ask(query="Deutschkurs", language="uk")
     topics = {topic["slug"]: topic for topic in response.results[0]["topics"]}
     assert topics["sprache"] == {"slug": "sprache", "name": "Sprache", "language": "de"}
